@@ -1,0 +1,154 @@
+# SPDX-License-Identifier: GPL-2.0
+# loopwatch: `make` builds, `make run` builds and runs, `make test` builds and
+# tests; both install missing Debian packages first. V=1 shows commands.
+# SAN=1 builds with AddressSanitizer and UBSan into build-san/ (`make asan`).
+
+.DELETE_ON_ERROR:
+.SUFFIXES:
+
+SAN ?=
+ifeq ($(SAN),1)
+BUILD ?= build-san
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else
+BUILD ?= build
+SANFLAGS :=
+endif
+
+CC ?= cc
+CLANG ?= clang
+BPFTOOL ?= bpftool
+ARCH := x86
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 -Wno-format-nonliteral
+CFLAGS := -O2 -g $(WARN) -D_GNU_SOURCE -std=gnu11 $(SANFLAGS) $(EXTRA_CFLAGS)
+CPPFLAGS := -Iinclude -Iagent -I$(BUILD) -MMD -MP
+LDFLAGS := $(SANFLAGS)
+AGENT_LIBS := -lbpf -lelf -lz -lncursesw -linih
+
+# clang -target bpf lacks the host's system include paths; pass them on.
+CLANG_SYS_INCLUDES = $(shell $(CLANG) -v -E - </dev/null 2>&1 \
+	| sed -n '/<...> search starts here:/,/End of search list./{ s| \(/.*\)|-idirafter \1|p }')
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -Iinclude -Ibpf -I.
+
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
+BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
+SKEL := $(BUILD)/loopwatch.skel.h
+
+# Everything in agent/ but main.c and the BPF loader is plain C, linked into a
+# library the unit tests use too.
+AGENT_MAIN := agent/main.c agent/probes.c
+CORE_SRCS := $(filter-out $(AGENT_MAIN),$(wildcard agent/*.c))
+CORE_OBJS := $(patsubst agent/%.c,$(BUILD)/agent/%.o,$(CORE_SRCS))
+MAIN_OBJS := $(patsubst agent/%.c,$(BUILD)/agent/%.o,$(AGENT_MAIN))
+CORE_LIB := $(BUILD)/liblwcore.a
+
+FAULTLAB_SRCS := $(wildcard tools/faultlab/*.c)
+FAULTLAB_OBJS := $(patsubst tools/faultlab/%.c,$(BUILD)/obj-faultlab/%.o,$(FAULTLAB_SRCS))
+TOOL_SRCS := $(wildcard tools/bench/*.c)
+TOOL_BINS := $(patsubst tools/bench/%.c,$(BUILD)/tools/%,$(TOOL_SRCS))
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+
+.PHONY: all deps deps-test run test unit e2e asan bench clean install
+all: $(BUILD)/loopwatch $(BUILD)/faultlab $(TOOL_BINS) $(UNIT_BINS)
+
+deps:
+	$(Q)tools/install-deps.sh build
+deps-test:
+	$(Q)tools/install-deps.sh test
+
+# `make run ARGS="-p 1234 --json"` passes options through.
+run: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(BUILD)/loopwatch $(ARGS)
+
+test: deps-test
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)BUILD=$(BUILD) tests/run.sh
+
+unit: all
+	$(Q)BUILD=$(BUILD) tests/run.sh unit
+
+e2e: all
+	$(Q)BUILD=$(BUILD) tests/run.sh e2e
+
+asan:
+	$(Q)$(MAKE) --no-print-directory SAN=1 test
+
+bench: deps-test
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)BUILD=$(BUILD) tools/bench/run.sh $(ARGS)
+
+install: all
+	install -D -m 0755 $(BUILD)/loopwatch $(DESTDIR)/usr/local/sbin/loopwatch
+	install -D -m 0644 tools/loopwatch.service $(DESTDIR)/etc/systemd/system/loopwatch.service
+	install -d $(DESTDIR)/var/lib/prometheus/node-exporter
+
+clean:
+	$(call msg,CLEAN,build)
+	$(Q)rm -rf build build-san
+
+$(BUILD)/bpf $(BUILD)/agent $(BUILD)/obj-faultlab $(BUILD)/tests $(BUILD)/tools:
+	$(Q)mkdir -p $@
+
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c vmlinux.h | $(BUILD)/bpf
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) $(CLANG_SYS_INCLUDES) -MMD -MP -c $< -o $@
+
+$(BUILD)/loopwatch.bpf.o: $(BPF_OBJS)
+	$(call msg,LINK-BPF,$@)
+	$(Q)$(BPFTOOL) gen object $@ $^
+
+$(SKEL): $(BUILD)/loopwatch.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name loopwatch_bpf > $@
+
+# System call names for stall reports, from the kernel headers of linux-libc-dev.
+UNISTD := /usr/include/x86_64-linux-gnu/asm/unistd_64.h
+$(BUILD)/syscall_names.h: $(UNISTD) | $(BUILD)/agent
+	$(call msg,GEN,$@)
+	$(Q)awk '/^#define __NR_[a-z0-9_]+ [0-9]+$$/ { sub("__NR_", "", $$2); \
+		printf "\t[%d] = \"%s\",\n", $$3, $$2 }' $< > $@
+
+$(BUILD)/agent/probes.o: $(SKEL)
+$(BUILD)/agent/syscalls.o: $(BUILD)/syscall_names.h
+
+$(BUILD)/agent/%.o: agent/%.c | $(BUILD)/agent
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(CORE_LIB): $(CORE_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/loopwatch: $(MAIN_OBJS) $(CORE_LIB)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(AGENT_LIBS) -lm -o $@
+
+$(BUILD)/obj-faultlab/%.o: tools/faultlab/%.c | $(BUILD)/obj-faultlab
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -pthread -c $< -o $@
+
+$(BUILD)/faultlab: $(FAULTLAB_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -pthread $^ -lresolv -lm -o $@
+
+$(BUILD)/tools/%: tools/bench/%.c | $(BUILD)/tools
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -pthread $< -lm -o $@
+
+$(BUILD)/tests/%: tests/unit/%.c $(CORE_LIB) | $(BUILD)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $< $(CORE_LIB) -lcmocka -lm -o $@
+
+-include $(wildcard $(BUILD)/*/*.d)

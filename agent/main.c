@@ -1,0 +1,267 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * loopwatch: attach the probes, then one epoll loop over the ring buffer, an
+ * interval timer, a duration timer and a signalfd.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+#include "decode.h"
+#include "log.h"
+#include "model.h"
+#include "options.h"
+#include "probes.h"
+#include "report.h"
+#include "selfstat.h"
+#include "stall.h"
+
+enum { EXIT_OK = 0, EXIT_HOST = 1, EXIT_USAGE = 2 };
+enum { SRC_RING = 1, SRC_TICK, SRC_END, SRC_SIGNAL };
+
+struct agent {
+	struct lw_options opt;
+	struct lw_probes probes;
+	struct lw_model model;
+	struct lw_json json;
+	struct lw_selfstat self;
+	enum lw_view view;
+	uint64_t lost_seen;
+	int epfd, tick_fd, end_fd, sig_fd;
+	bool stop;
+};
+
+static void emit(const char *line)
+{
+	if (line)
+		fputs(line, stdout);
+}
+
+static int on_event(void *ctx, void *data, size_t len)
+{
+	struct agent *a = ctx;
+	union lw_event_any ev;
+	struct timespec now;
+	int type = lw_decode(data, len, &ev);
+
+	a->model.events++;
+	if (type < 0) {
+		lw_debug("dropped a malformed record of %zu bytes", len);
+		return 0;
+	}
+	clock_gettime(CLOCK_REALTIME, &now);
+	switch (type) {
+	case LW_EV_STALL: {
+		struct lw_stall s;
+
+		lw_stall_from_event(&ev.stall, &s);
+		lw_model_add_stall(&a->model, ev.hdr.pid, ev.hdr.comm, &s);
+		if (a->view == LW_VIEW_JSON)
+			emit(lw_json_stall(&a->json, &now, &ev.hdr, &s));
+		else
+			lw_table_stall(stdout, &ev.hdr, &s);
+		break;
+	}
+	default:
+		break;
+	}
+	return 0;
+}
+
+static void on_interval(struct agent *a)
+{
+	struct lw_thread_snap *snaps = NULL;
+	struct lw_agent_stats st;
+	struct timespec now;
+	uint64_t epoch, lost;
+	size_t n = 0;
+
+	lw_probes_poll(&a->probes);
+	epoch = lw_probes_next_epoch(&a->probes);
+	if (lw_probes_read_threads(&a->probes, &snaps, &n) == 0 &&
+	    lw_model_apply_threads(&a->model, snaps, n, epoch))
+		lw_warn("out of memory folding the thread map; figures of this interval are partial");
+	lost = lw_probes_stat(&a->probes, LW_STAT_EVENTS_LOST);
+	a->model.lost_events = lost - a->lost_seen;
+	a->lost_seen = lost;
+
+	st.events = a->model.events;
+	st.lost_events = a->model.lost_events;
+	st.cpu_pct = lw_selfstat_cpu_pct(&a->self);
+	st.rss_kb = lw_selfstat_rss_kb();
+	clock_gettime(CLOCK_REALTIME, &now);
+	if (a->view == LW_VIEW_JSON) {
+		for (size_t i = 0; i < a->model.nprocs; i++)
+			if (a->model.procs[i]->iv.active)
+				emit(lw_json_summary(&a->json, &now, a->model.procs[i]));
+		emit(lw_json_agent(&a->json, &now, &st));
+	} else {
+		lw_table_interval(stdout, &a->model, &st);
+	}
+	fflush(stdout);
+	lw_model_end_interval(&a->model);
+}
+
+static int add_fd(int epfd, int fd, uint32_t id)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = id };
+
+	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+static int make_timer(unsigned int sec, bool repeat)
+{
+	struct itimerspec its = { .it_value.tv_sec = sec };
+	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+
+	if (repeat)
+		its.it_interval.tv_sec = sec;
+	if (fd >= 0 && timerfd_settime(fd, 0, &its, NULL)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int setup_loop(struct agent *a)
+{
+	sigset_t mask;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	a->sig_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	a->epfd = epoll_create1(EPOLL_CLOEXEC);
+	a->tick_fd = make_timer(a->opt.interval_s, true);
+	a->end_fd = a->opt.duration_s ? make_timer(a->opt.duration_s, false) : -1;
+	if (a->sig_fd < 0 || a->epfd < 0 || a->tick_fd < 0 || (a->opt.duration_s && a->end_fd < 0)) {
+		lw_err("failed to set up the event loop: %s", strerror(errno));
+		return -errno;
+	}
+	if (add_fd(a->epfd, lw_probes_ring_fd(&a->probes), SRC_RING) ||
+	    add_fd(a->epfd, a->tick_fd, SRC_TICK) || add_fd(a->epfd, a->sig_fd, SRC_SIGNAL) ||
+	    (a->end_fd >= 0 && add_fd(a->epfd, a->end_fd, SRC_END))) {
+		lw_err("failed to set up the event loop: %s", strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+static void drain_fd(int fd)
+{
+	char buf[256];
+
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+}
+
+static void on_signal(struct agent *a)
+{
+	struct signalfd_siginfo si;
+
+	while (read(a->sig_fd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			lw_info("SIGHUP: no config file to reload");
+			continue;
+		}
+		lw_info("%s: detaching", strsignal((int)si.ssi_signo));
+		a->stop = true;
+	}
+}
+
+static int run(struct agent *a)
+{
+	struct epoll_event evs[8];
+
+	while (!a->stop) {
+		int n = epoll_wait(a->epfd, evs, 8, -1);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			lw_err("failed to wait for events: %s", strerror(errno));
+			return -errno;
+		}
+		for (int i = 0; i < n; i++) {
+			switch (evs[i].data.u32) {
+			case SRC_RING:
+				lw_probes_poll(&a->probes);
+				break;
+			case SRC_TICK:
+				drain_fd(a->tick_fd);
+				on_interval(a);
+				break;
+			case SRC_END:
+				a->stop = true;
+				break;
+			case SRC_SIGNAL:
+				on_signal(a);
+				break;
+			}
+		}
+	}
+	/* the last, partial interval still reaches the outputs */
+	on_interval(a);
+	return 0;
+}
+
+static void cleanup(struct agent *a)
+{
+	lw_probes_stop(&a->probes);
+	lw_model_free(&a->model);
+	lw_json_free(&a->json);
+	if (a->epfd >= 0)
+		close(a->epfd);
+	if (a->tick_fd >= 0)
+		close(a->tick_fd);
+	if (a->end_fd >= 0)
+		close(a->end_fd);
+	if (a->sig_fd >= 0)
+		close(a->sig_fd);
+}
+
+int main(int argc, char **argv)
+{
+	static struct agent a = { .epfd = -1, .tick_fd = -1, .end_fd = -1, .sig_fd = -1 };
+	char err[256];
+	int rc;
+
+	lw_options_defaults(&a.opt);
+	rc = lw_options_parse(&a.opt, argc, argv, stdout, err, sizeof(err));
+	if (rc == LW_OPT_EXIT)
+		return EXIT_OK;
+	if (rc < 0) {
+		fprintf(stderr, "loopwatch: %s (try 'loopwatch --help')\n", err);
+		return EXIT_USAGE;
+	}
+	lw_log_init(a.opt.verbose);
+	a.view = a.opt.view;
+	if (a.view == LW_VIEW_AUTO)
+		a.view = isatty(STDOUT_FILENO) ? LW_VIEW_TOP : LW_VIEW_JSON;
+	lw_model_init(&a.model);
+
+	rc = lw_probes_start(&a.probes, &a.opt, on_event, &a);
+	if (rc) {
+		cleanup(&a);
+		return rc == -EPERM || rc == -ENOTSUP || rc == -ENOENT ? EXIT_HOST : EXIT_HOST;
+	}
+	if (setup_loop(&a)) {
+		cleanup(&a);
+		return EXIT_HOST;
+	}
+	lw_selfstat_init(&a.self);
+	lw_info("attached %u probes%s; watching %s", a.probes.attached,
+		a.probes.skipped ? " (some off, see above)" : "",
+		a.opt.npids ? "the given pids" : a.opt.comm[0] ? a.opt.comm : "every process");
+	rc = run(&a);
+	cleanup(&a);
+	return rc ? EXIT_HOST : EXIT_OK;
+}

@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "model.h"
+
+/* A process with no loop thread left and nothing seen this long is dropped
+ * even if it lives: its series stop, as an operator expects of an idle pid. */
+#define LW_IDLE_FORGET 60
+
+static bool pid_alive_proc(uint32_t pid, uint64_t start_time)
+{
+	char path[32];
+	struct stat st;
+
+	(void)start_time;
+	snprintf(path, sizeof(path), "/proc/%u", pid);
+	return stat(path, &st) == 0;
+}
+
+void lw_model_init(struct lw_model *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->pid_alive = pid_alive_proc;
+}
+
+void lw_model_free(struct lw_model *m)
+{
+	for (size_t i = 0; i < m->nprocs; i++)
+		free(m->procs[i]);
+	free(m->procs);
+	free(m->prev);
+	memset(m, 0, sizeof(*m));
+}
+
+static size_t proc_index(const struct lw_model *m, uint32_t pid, bool *found)
+{
+	size_t lo = 0, hi = m->nprocs;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (m->procs[mid]->pid < pid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*found = lo < m->nprocs && m->procs[lo]->pid == pid;
+	return lo;
+}
+
+struct lw_proc *lw_model_find(const struct lw_model *m, uint32_t pid)
+{
+	bool found;
+	size_t i = proc_index(m, pid, &found);
+
+	return found ? m->procs[i] : NULL;
+}
+
+struct lw_proc *lw_model_proc(struct lw_model *m, uint32_t pid, uint64_t start_time,
+			      const char *comm)
+{
+	bool found;
+	size_t i = proc_index(m, pid, &found);
+	struct lw_proc *p;
+
+	if (found) {
+		p = m->procs[i];
+		if (start_time && p->start_time && p->start_time != start_time) {
+			/* the pid was reused: a new process, nothing carried over */
+			memset(p, 0, sizeof(*p));
+			p->pid = pid;
+		}
+	} else {
+		if (m->nprocs == m->cap) {
+			size_t cap = m->cap ? m->cap * 2 : 64;
+			struct lw_proc **np = realloc(m->procs, cap * sizeof(*np));
+
+			if (!np)
+				return NULL;
+			m->procs = np;
+			m->cap = cap;
+		}
+		p = calloc(1, sizeof(*p));
+		if (!p)
+			return NULL;
+		p->pid = pid;
+		memmove(&m->procs[i + 1], &m->procs[i], (m->nprocs - i) * sizeof(*m->procs));
+		m->procs[i] = p;
+		m->nprocs++;
+	}
+	if (start_time)
+		p->start_time = start_time;
+	if (comm && comm[0])
+		snprintf(p->comm, sizeof(p->comm), "%s", comm);
+	p->iv.active = true;
+	return p;
+}
+
+static int cmp_snap(const void *a, const void *b)
+{
+	const struct lw_thread_snap *x = a, *y = b;
+
+	return x->tid < y->tid ? -1 : x->tid > y->tid;
+}
+
+static const struct lw_thread_snap *find_prev(const struct lw_model *m, uint32_t tid)
+{
+	struct lw_thread_snap key = { .tid = tid };
+
+	return bsearch(&key, m->prev, m->nprev, sizeof(key), cmp_snap);
+}
+
+static uint64_t delta(uint64_t now, uint64_t before)
+{
+	return now >= before ? now - before : now;
+}
+
+int lw_model_apply_threads(struct lw_model *m, struct lw_thread_snap *snaps, size_t n,
+			   uint64_t epoch)
+{
+	qsort(snaps, n, sizeof(*snaps), cmp_snap);
+	for (size_t i = 0; i < n; i++) {
+		const struct lw_thread *t = &snaps[i].t;
+		const struct lw_thread_snap *ps = find_prev(m, snaps[i].tid);
+		const struct lw_thread *prev = NULL;
+		struct lw_proc *p;
+		uint64_t iters;
+		unsigned int slot = epoch & 1;
+
+		/* a tid reused by a new thread starts from zero */
+		if (ps && ps->t.start_time == t->start_time)
+			prev = &ps->t;
+		p = lw_model_proc(m, t->pid, t->proc_start_time, t->comm);
+		if (!p)
+			return -ENOMEM;
+		p->iv.loops++;
+		iters = delta(t->iterations, prev ? prev->iterations : 0);
+		p->iv.iterations += iters;
+		p->iv.stalls += delta(t->stalls, prev ? prev->stalls : 0);
+		for (int s = 0; s < LW_LAG_SLOTS; s++)
+			p->iv.lag_hist[s] += delta(t->lag_hist[s], prev ? prev->lag_hist[s] : 0);
+		p->tot.lag_sum_s += (double)delta(t->busy_ns, prev ? prev->busy_ns : 0) / 1e9;
+		if (iters && t->max_epoch[slot] == epoch && t->max_lag_ns[slot] > p->iv.lag_max_ns)
+			p->iv.lag_max_ns = t->max_lag_ns[slot];
+	}
+	free(m->prev);
+	m->prev = snaps;
+	m->nprev = n;
+	return 0;
+}
+
+void lw_model_add_stall(struct lw_model *m, uint32_t pid, const char *comm,
+			const struct lw_stall *s)
+{
+	struct lw_proc *p = lw_model_proc(m, pid, 0, comm);
+
+	if (p && s->cause < LW_CAUSE_MAX)
+		p->iv.stalls_by_cause[s->cause]++;
+}
+
+static void absorb(struct lw_totals *t, const struct lw_interval *iv)
+{
+	for (int s = 0; s < LW_LAG_SLOTS; s++)
+		t->lag_hist[s] += iv->lag_hist[s];
+	for (int c = 0; c < LW_CAUSE_MAX; c++)
+		t->stalls_by_cause[c] += iv->stalls_by_cause[c];
+	t->wakeups += iv->wakeups;
+	t->futile += iv->futile;
+	t->herds += iv->herds;
+	t->undrained_et += iv->undrained_et;
+	t->drops += iv->drops;
+	t->retransmits += iv->retransmits;
+}
+
+void lw_model_end_interval(struct lw_model *m)
+{
+	size_t keep = 0;
+
+	for (size_t i = 0; i < m->nprocs; i++) {
+		struct lw_proc *p = m->procs[i];
+		bool had_loops = p->iv.loops > 0;
+
+		absorb(&p->tot, &p->iv);
+		p->idle_intervals = p->iv.active ? 0 : p->idle_intervals + 1;
+		memset(&p->iv, 0, sizeof(p->iv));
+		if (!had_loops && p->idle_intervals > 0 &&
+		    (p->idle_intervals >= LW_IDLE_FORGET || !m->pid_alive(p->pid, p->start_time))) {
+			free(p);
+			continue;
+		}
+		m->procs[keep++] = p;
+	}
+	m->nprocs = keep;
+	m->events_total += m->events;
+	m->lost_total += m->lost_events;
+	m->events = 0;
+	m->lost_events = 0;
+}

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The in-memory model every view renders: per process, the figures of the
+ * current interval and running totals. Filled from map snapshots and events;
+ * no BPF in here, so it is unit-tested on synthetic input.
+ */
+#ifndef LOOPWATCH_MODEL_H
+#define LOOPWATCH_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "loop.h"
+#include "stall.h"
+
+/* Figures of one process for one interval (counts are for the interval,
+ * ratios are high-water marks). */
+struct lw_interval {
+	uint32_t loops;			/* loop threads alive */
+	uint64_t iterations;
+	uint64_t lag_hist[LW_LAG_SLOTS];
+	uint64_t lag_max_ns;
+	uint64_t stalls;		/* from the thread map: never lost */
+	uint64_t stalls_by_cause[LW_CAUSE_MAX]; /* from stall events */
+	uint64_t wakeups, futile, herds, lt_hot_loops, undrained_et, et_starved;
+	uint64_t ready_hist[LW_LAG_SLOTS];
+	uint64_t ready_max_ns;
+	double rcvq_max_ratio, sndq_max_ratio, acceptq_max_ratio;
+	uint64_t retransmits, drops, snd_eagain, accept_overflows, saturated;
+	uint64_t fds, fd_limit;
+	bool active;			/* anything seen: the process gets a summary */
+};
+
+/* Running totals since the agent started, for the textfile. */
+struct lw_totals {
+	uint64_t lag_hist[LW_LAG_SLOTS];
+	double lag_sum_s;
+	uint64_t stalls_by_cause[LW_CAUSE_MAX];
+	uint64_t wakeups, futile, herds, undrained_et, drops, retransmits;
+};
+
+struct lw_proc {
+	uint32_t pid;
+	uint64_t start_time;		/* with pid, the process's identity */
+	char comm[LW_COMM_LEN];
+	struct lw_interval iv;
+	struct lw_totals tot;
+	unsigned int idle_intervals;	/* consecutive intervals with nothing seen */
+};
+
+/* One entry of the kernel's thread map. */
+struct lw_thread_snap {
+	uint32_t tid;
+	struct lw_thread t;
+};
+
+struct lw_model {
+	struct lw_proc **procs;		/* sorted by pid */
+	size_t nprocs, cap;
+	struct lw_thread_snap *prev;	/* last interval's snapshot, sorted by tid */
+	size_t nprev;
+	uint64_t events, lost_events;	/* this interval */
+	uint64_t events_total, lost_total;
+	/* does a pid still exist? replaced in tests */
+	bool (*pid_alive)(uint32_t pid, uint64_t start_time);
+};
+
+void lw_model_init(struct lw_model *m);
+void lw_model_free(struct lw_model *m);
+/* Find a process, creating it (or replacing a dead one whose pid was reused)
+ * when start_time differs; start_time 0 matches any. Marks it active. */
+struct lw_proc *lw_model_proc(struct lw_model *m, uint32_t pid, uint64_t start_time,
+			      const char *comm);
+struct lw_proc *lw_model_find(const struct lw_model *m, uint32_t pid);
+/* Fold a snapshot of the thread map into the interval. epoch is the epoch
+ * that just ended. The model takes the malloc()ed array, sorts it and keeps it
+ * until the next call. */
+int lw_model_apply_threads(struct lw_model *m, struct lw_thread_snap *snaps, size_t n,
+			   uint64_t epoch);
+void lw_model_add_stall(struct lw_model *m, uint32_t pid, const char *comm,
+			const struct lw_stall *s);
+/* Close the interval: totals absorb it, it is cleared, processes that exited
+ * are forgotten. */
+void lw_model_end_interval(struct lw_model *m);
+
+#endif

@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "options.h"
+
+static const char usage[] =
+	"Usage: loopwatch [OPTIONS]\n"
+	"Explains event-loop lag, stalls, herds, undrained edge-triggered sockets and\n"
+	"backpressure of every epoll loop on this host, from the kernel side.\n"
+	"\n"
+	"  -p, --pid PID[,PID...]   watch only these processes (default: all)\n"
+	"  -c, --comm NAME          watch only processes with this command name\n"
+	"  -d, --duration SEC       stop after SEC seconds (default: until SIGINT/SIGTERM)\n"
+	"  -i, --interval SEC       summary and export period (default 1)\n"
+	"      --top                live top-style view (default when stdout is a terminal)\n"
+	"      --json               JSON lines on stdout (default when it is not)\n"
+	"      --prom-file PATH     write a Prometheus textfile atomically every interval\n"
+	"      --max-series N       cap on per-process series in the textfile (default 500)\n"
+	"      --lag-ms MS          loop-lag alert threshold (default 50)\n"
+	"      --stall-ms MS        report single stalls at least this long (default 50)\n"
+	"      --starve-ms MS       unread edge-triggered bytes this old are a hang (default 200)\n"
+	"      --sustain N          intervals over threshold before an alert fires (default 3)\n"
+	"      --alert-exec CMD     run CMD with each alert as JSON on its stdin\n"
+	"      --config FILE        thresholds and outputs from a file\n"
+	"      --max-threads N      loop threads tracked in the kernel (default 16384)\n"
+	"  -v, --verbose            debug messages, libbpf's included\n"
+	"  -h, --help               this help\n"
+	"  -V, --version            print the version\n"
+	"\n"
+	"Exit status: 0 ok, 1 missing privilege or kernel feature, 2 bad option or config.\n";
+
+enum {
+	OPT_TOP = 0x100, OPT_JSON, OPT_PROM, OPT_MAX_SERIES, OPT_LAG, OPT_STALL, OPT_STARVE,
+	OPT_SUSTAIN, OPT_ALERT_EXEC, OPT_CONFIG, OPT_MAX_THREADS,
+};
+
+static const struct option long_opts[] = {
+	{ "pid", required_argument, NULL, 'p' },
+	{ "comm", required_argument, NULL, 'c' },
+	{ "duration", required_argument, NULL, 'd' },
+	{ "interval", required_argument, NULL, 'i' },
+	{ "top", no_argument, NULL, OPT_TOP },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "prom-file", required_argument, NULL, OPT_PROM },
+	{ "max-series", required_argument, NULL, OPT_MAX_SERIES },
+	{ "lag-ms", required_argument, NULL, OPT_LAG },
+	{ "stall-ms", required_argument, NULL, OPT_STALL },
+	{ "starve-ms", required_argument, NULL, OPT_STARVE },
+	{ "sustain", required_argument, NULL, OPT_SUSTAIN },
+	{ "alert-exec", required_argument, NULL, OPT_ALERT_EXEC },
+	{ "config", required_argument, NULL, OPT_CONFIG },
+	{ "max-threads", required_argument, NULL, OPT_MAX_THREADS },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ 0 },
+};
+
+void lw_options_defaults(struct lw_options *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->interval_s = 1;
+	o->lag_ms = 50;
+	o->stall_ms = 50;
+	o->sustain = 3;
+	o->starve_ms = 200;
+	o->max_threads = 16384;
+	o->max_series = 500;
+}
+
+int lw_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *val)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!s || !isdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno == ERANGE)
+		return -ERANGE;
+	if (*end)
+		return -EINVAL;
+	if (v < min || v > max)
+		return -ERANGE;
+	*val = v;
+	return 0;
+}
+
+static int parse_pids(struct lw_options *o, const char *arg, char *err, size_t errlen)
+{
+	char buf[4096], *save = NULL, *tok;
+
+	if (strlen(arg) >= sizeof(buf)) {
+		snprintf(err, errlen, "--pid list too long");
+		return -EINVAL;
+	}
+	strcpy(buf, arg);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		uint64_t v;
+
+		if (lw_parse_uint(tok, 1, 4194304, &v)) {
+			snprintf(err, errlen, "invalid pid '%s' for --pid (a number from 1 to 4194304)",
+				 tok);
+			return -EINVAL;
+		}
+		if (o->npids == LW_MAX_PIDS) {
+			snprintf(err, errlen, "too many pids for --pid (at most %d)", LW_MAX_PIDS);
+			return -EINVAL;
+		}
+		o->pids[o->npids++] = (uint32_t)v;
+	}
+	if (!o->npids) {
+		snprintf(err, errlen, "--pid needs at least one pid");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int num(const char *name, const char *arg, uint64_t min, uint64_t max, unsigned int *dst,
+	       char *err, size_t errlen)
+{
+	uint64_t v;
+
+	if (lw_parse_uint(arg, min, max, &v)) {
+		snprintf(err, errlen, "invalid value '%s' for %s (a whole number from %llu to %llu)",
+			 arg, name, (unsigned long long)min, (unsigned long long)max);
+		return -EINVAL;
+	}
+	*dst = (unsigned int)v;
+	return 0;
+}
+
+int lw_options_parse(struct lw_options *o, int argc, char **argv, void *out, char *err,
+		     size_t errlen)
+{
+	FILE *fout = out;
+	int c, rc = 0;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":p:c:d:i:vhV", long_opts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			rc = parse_pids(o, optarg, err, errlen);
+			o->set_mask |= LW_SET_PIDS;
+			break;
+		case 'c':
+			if (!*optarg) {
+				snprintf(err, errlen, "--comm needs a name");
+				return -EINVAL;
+			}
+			/* the kernel keeps 15 characters of a command name */
+			snprintf(o->comm, sizeof(o->comm), "%s", optarg);
+			o->set_mask |= LW_SET_COMM;
+			break;
+		case 'd':
+			rc = num("--duration", optarg, 1, 31536000, &o->duration_s, err, errlen);
+			break;
+		case 'i':
+			rc = num("--interval", optarg, 1, 3600, &o->interval_s, err, errlen);
+			o->set_mask |= LW_SET_INTERVAL;
+			break;
+		case OPT_TOP:
+			o->view = LW_VIEW_TOP;
+			o->set_mask |= LW_SET_VIEW;
+			break;
+		case OPT_JSON:
+			o->view = LW_VIEW_JSON;
+			o->set_mask |= LW_SET_VIEW;
+			break;
+		case OPT_PROM:
+			if (!*optarg) {
+				snprintf(err, errlen, "--prom-file needs a path");
+				return -EINVAL;
+			}
+			o->prom_file = optarg;
+			o->set_mask |= LW_SET_PROM;
+			break;
+		case OPT_MAX_SERIES:
+			rc = num("--max-series", optarg, 1, 100000, &o->max_series, err, errlen);
+			o->set_mask |= LW_SET_MAX_SERIES;
+			break;
+		case OPT_LAG:
+			rc = num("--lag-ms", optarg, 1, 3600000, &o->lag_ms, err, errlen);
+			o->set_mask |= LW_SET_LAG;
+			break;
+		case OPT_STALL:
+			rc = num("--stall-ms", optarg, 1, 3600000, &o->stall_ms, err, errlen);
+			o->set_mask |= LW_SET_STALL;
+			break;
+		case OPT_STARVE:
+			rc = num("--starve-ms", optarg, 1, 3600000, &o->starve_ms, err, errlen);
+			o->set_mask |= LW_SET_STARVE;
+			break;
+		case OPT_SUSTAIN:
+			rc = num("--sustain", optarg, 1, 1000, &o->sustain, err, errlen);
+			o->set_mask |= LW_SET_SUSTAIN;
+			break;
+		case OPT_ALERT_EXEC:
+			o->alert_exec = optarg;
+			o->set_mask |= LW_SET_ALERT_EXEC;
+			break;
+		case OPT_CONFIG:
+			o->config = optarg;
+			break;
+		case OPT_MAX_THREADS:
+			rc = num("--max-threads", optarg, 16, 4194304, &o->max_threads, err, errlen);
+			o->set_mask |= LW_SET_MAX_THREADS;
+			break;
+		case 'v':
+			o->verbose++;
+			break;
+		case 'h':
+			fputs(usage, fout);
+			return LW_OPT_EXIT;
+		case 'V':
+			fprintf(fout, "loopwatch %s\n", LW_VERSION);
+			return LW_OPT_EXIT;
+		case ':':
+			snprintf(err, errlen, "option '%s' needs a value", argv[optind - 1]);
+			return -EINVAL;
+		default:
+			if (optopt)
+				snprintf(err, errlen, "unknown option '-%c'", optopt);
+			else
+				snprintf(err, errlen, "unknown option '%s'", argv[optind - 1]);
+			return -EINVAL;
+		}
+		if (rc)
+			return rc;
+	}
+	if (optind < argc) {
+		snprintf(err, errlen, "unexpected argument '%s'", argv[optind]);
+		return -EINVAL;
+	}
+	return LW_OPT_RUN;
+}

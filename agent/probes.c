@@ -1,0 +1,261 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "log.h"
+#include "probes.h"
+#include "loopwatch.skel.h"
+
+#define TRACEFS "/sys/kernel/tracing"
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	enum lw_log_level l = level == LIBBPF_WARN ? LW_LOG_WARN : LW_LOG_DEBUG;
+
+	lw_vlog(l, fmt, ap);
+	return 0;
+}
+
+static int check_host(void)
+{
+	struct stat st;
+
+	if (geteuid() != 0) {
+		lw_err("missing privilege: loopwatch must run as root (it needs CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN)");
+		return -EPERM;
+	}
+	if (stat("/sys/kernel/btf/vmlinux", &st)) {
+		lw_err("kernel lacks BTF: /sys/kernel/btf/vmlinux is missing (build the kernel with CONFIG_DEBUG_INFO_BTF=y)");
+		return -ENOTSUP;
+	}
+	return 0;
+}
+
+/* libbpf resolves tracepoint ids through tracefs; mount it as perf and
+ * bpftrace do when the host has not. */
+static int ensure_tracefs(void)
+{
+	struct stat st;
+
+	if (!stat(TRACEFS "/events", &st) || !stat("/sys/kernel/debug/tracing/events", &st))
+		return 0;
+	if (mount("tracefs", TRACEFS, "tracefs", 0, NULL)) {
+		lw_err("failed to mount tracefs at " TRACEFS ": %s", strerror(errno));
+		return -ENOENT;
+	}
+	lw_info("mounted tracefs at " TRACEFS);
+	return 0;
+}
+
+static const char *tracefs_root(void)
+{
+	struct stat st;
+
+	return stat(TRACEFS "/events", &st) ? "/sys/kernel/debug/tracing" : TRACEFS;
+}
+
+/* Turn off programs whose hook this kernel lacks, so the rest still loads;
+ * say which. Returns the number turned off. */
+static unsigned int disable_missing(struct bpf_object *obj)
+{
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	struct bpf_program *prog;
+	unsigned int off = 0;
+
+	bpf_object__for_each_program(prog, obj) {
+		const char *sec = bpf_program__section_name(prog);
+		char path[256];
+		struct stat st;
+		bool ok = true;
+
+		if (!strncmp(sec, "tracepoint/", 11)) {
+			snprintf(path, sizeof(path), "%s/events/%s", tracefs_root(), sec + 11);
+			ok = !stat(path, &st);
+		} else if (!strncmp(sec, "tp_btf/", 7) && vmlinux) {
+			snprintf(path, sizeof(path), "btf_trace_%s", sec + 7);
+			ok = btf__find_by_name_kind(vmlinux, path, BTF_KIND_TYPEDEF) >= 0;
+		}
+		if (!ok) {
+			lw_warn("kernel lacks hook %s: %s is off", sec, bpf_program__name(prog));
+			bpf_program__set_autoload(prog, false);
+			off++;
+		}
+	}
+	btf__free(vmlinux);
+	return off;
+}
+
+int lw_probes_start(struct lw_probes *p, const struct lw_options *o, lw_event_fn fn, void *ctx)
+{
+	struct rlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
+	struct bpf_program *prog;
+	int err;
+
+	memset(p, 0, sizeof(*p));
+	libbpf_set_print(libbpf_print);
+	err = check_host();
+	if (err)
+		return err;
+	err = ensure_tracefs();
+	if (err)
+		return err;
+	/* Kernels since 5.11 charge BPF memory to the cgroup; failing to raise
+	 * the memlock limit only matters on older ones. */
+	if (setrlimit(RLIMIT_MEMLOCK, &rl))
+		lw_debug("could not raise RLIMIT_MEMLOCK: %s", strerror(errno));
+
+	p->skel = loopwatch_bpf__open();
+	if (!p->skel) {
+		lw_err("failed to open BPF object: %s", strerror(errno));
+		return -errno;
+	}
+	p->skel->rodata->lw_filter_pids = o->npids > 0;
+	if (o->comm[0]) {
+		p->skel->rodata->lw_filter_comm = true;
+		memcpy((char *)p->skel->rodata->lw_comm, o->comm, sizeof(o->comm));
+	}
+	p->skel->data->lw_stall_ns = (uint64_t)o->stall_ms * 1000000ull;
+	bpf_map__set_max_entries(p->skel->maps.lw_threads, o->max_threads);
+	p->skipped = disable_missing(p->skel->obj);
+
+	err = loopwatch_bpf__load(p->skel);
+	if (err) {
+		lw_err("failed to load BPF programs: %s", strerror(-err));
+		goto fail;
+	}
+	for (unsigned int i = 0; i < o->npids; i++) {
+		uint8_t one = 1;
+
+		bpf_map__update_elem(p->skel->maps.lw_pid_filter, &o->pids[i], sizeof(o->pids[i]),
+				     &one, sizeof(one), BPF_ANY);
+	}
+	bpf_object__for_each_program(prog, p->skel->obj) {
+		struct bpf_link *link;
+
+		if (!bpf_program__autoload(prog))
+			continue;
+		link = bpf_program__attach(prog);
+		if (!link) {
+			err = -errno;
+			lw_warn("failed to attach %s (%s): %s", bpf_program__name(prog),
+				bpf_program__section_name(prog), strerror(-err));
+			p->skipped++;
+			continue;
+		}
+		if (p->attached == LW_MAX_LINKS) {
+			bpf_link__destroy(link);
+			lw_err("more programs than links: raise LW_MAX_LINKS");
+			err = -E2BIG;
+			goto fail;
+		}
+		p->links[p->attached++] = link;
+	}
+	if (!p->attached) {
+		lw_err("no probe could attach: the kernel lacks the epoll and scheduler tracepoints");
+		err = -ENOTSUP;
+		goto fail;
+	}
+	p->rb = ring_buffer__new(bpf_map__fd(p->skel->maps.lw_events), fn, ctx, NULL);
+	if (!p->rb) {
+		err = -errno;
+		lw_err("failed to create ring buffer: %s", strerror(-err));
+		goto fail;
+	}
+	return 0;
+fail:
+	lw_probes_stop(p);
+	return err;
+}
+
+void lw_probes_stop(struct lw_probes *p)
+{
+	ring_buffer__free(p->rb);
+	for (unsigned int i = 0; i < p->attached; i++)
+		bpf_link__destroy(p->links[i]);
+	p->attached = 0;
+	loopwatch_bpf__destroy(p->skel);
+	p->rb = NULL;
+	p->skel = NULL;
+}
+
+int lw_probes_ring_fd(const struct lw_probes *p)
+{
+	return ring_buffer__epoll_fd(p->rb);
+}
+
+int lw_probes_poll(struct lw_probes *p)
+{
+	return ring_buffer__consume(p->rb);
+}
+
+uint64_t lw_probes_next_epoch(struct lw_probes *p)
+{
+	uint64_t old = p->skel->bss->lw_epoch;
+
+	__atomic_store_n(&p->skel->bss->lw_epoch, old + 1, __ATOMIC_RELEASE);
+	return old;
+}
+
+void lw_probes_set_stall_ms(struct lw_probes *p, unsigned int ms)
+{
+	p->skel->data->lw_stall_ns = (uint64_t)ms * 1000000ull;
+}
+
+int lw_probes_read_threads(struct lw_probes *p, struct lw_thread_snap **out, size_t *n)
+{
+	int fd = bpf_map__fd(p->skel->maps.lw_threads);
+	size_t cap = 256, cnt = 0;
+	struct lw_thread_snap *s = malloc(cap * sizeof(*s));
+	uint32_t key, next;
+	uint32_t *prev = NULL;
+
+	if (!s)
+		return -ENOMEM;
+	/* Entries can vanish while we walk (threads exit); a failed lookup is
+	 * skipped and the walk goes on from the key we hold. */
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		if (cnt == cap) {
+			struct lw_thread_snap *ns = realloc(s, 2 * cap * sizeof(*s));
+
+			if (!ns) {
+				free(s);
+				return -ENOMEM;
+			}
+			s = ns;
+			cap *= 2;
+		}
+		if (bpf_map_lookup_elem(fd, &next, &s[cnt].t) == 0) {
+			s[cnt].tid = next;
+			cnt++;
+		}
+		key = next;
+		prev = &key;
+	}
+	*out = s;
+	*n = cnt;
+	return 0;
+}
+
+uint64_t lw_probes_stat(struct lw_probes *p, unsigned int idx)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	uint64_t sum = 0;
+
+	if (ncpu <= 0)
+		return 0;
+	uint64_t vals[ncpu];
+
+	if (bpf_map_lookup_elem(bpf_map__fd(p->skel->maps.lw_stats), &idx, vals))
+		return 0;
+	for (int i = 0; i < ncpu; i++)
+		sum += vals[i];
+	return sum;
+}

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Life cycle of the BPF side: checks, open, configure, load, attach, read. */
+#ifndef LOOPWATCH_PROBES_H
+#define LOOPWATCH_PROBES_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "model.h"
+#include "options.h"
+
+struct loopwatch_bpf;
+struct ring_buffer;
+struct bpf_link;
+
+#define LW_MAX_LINKS 64
+
+typedef int (*lw_event_fn)(void *ctx, void *data, size_t len);
+
+struct lw_probes {
+	struct loopwatch_bpf *skel;
+	struct ring_buffer *rb;
+	struct bpf_link *links[LW_MAX_LINKS];
+	unsigned int attached, skipped;
+};
+
+/* Returns 0, or a negative errno after logging one line that names what is
+ * missing (privilege, BTF, tracefs, a tracepoint); -EPERM/-ENOTSUP/-ENOENT
+ * mean the host lacks something (exit 1). */
+int lw_probes_start(struct lw_probes *p, const struct lw_options *o, lw_event_fn fn, void *ctx);
+void lw_probes_stop(struct lw_probes *p);
+int lw_probes_ring_fd(const struct lw_probes *p);
+int lw_probes_poll(struct lw_probes *p);
+/* Start a new epoch for per-interval maxima; returns the one that ended. */
+uint64_t lw_probes_next_epoch(struct lw_probes *p);
+void lw_probes_set_stall_ms(struct lw_probes *p, unsigned int ms);
+/* Snapshot of the thread map (malloc()ed, caller owns). */
+int lw_probes_read_threads(struct lw_probes *p, struct lw_thread_snap **out, size_t *n);
+/* Kernel-side counter summed over CPUs (enum lw_stat). */
+uint64_t lw_probes_stat(struct lw_probes *p, unsigned int idx);
+
+#endif

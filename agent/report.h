@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Renderers of the model: JSON lines and the plain table. */
+#ifndef LOOPWATCH_REPORT_H
+#define LOOPWATCH_REPORT_H
+
+#include <stdio.h>
+#include <time.h>
+#include "json.h"
+#include "model.h"
+#include "stall.h"
+
+struct lw_agent_stats {
+	uint64_t events, lost_events;
+	double cpu_pct;
+	uint64_t rss_kb;
+};
+
+/* JSON lines; each returns the line (newline included) or NULL. */
+const char *lw_json_stall(struct lw_json *j, const struct timespec *now,
+			  const struct lw_event_hdr *h, const struct lw_stall *s);
+const char *lw_json_summary(struct lw_json *j, const struct timespec *now,
+			    const struct lw_proc *p);
+const char *lw_json_agent(struct lw_json *j, const struct timespec *now,
+			  const struct lw_agent_stats *a);
+
+/* The plain view for a terminal. */
+void lw_table_stall(FILE *out, const struct lw_event_hdr *h, const struct lw_stall *s);
+void lw_table_interval(FILE *out, const struct lw_model *m, const struct lw_agent_stats *a);
+
+#endif

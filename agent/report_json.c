@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "hist.h"
+#include "report.h"
+
+static void proc_fields(struct lw_json *j, uint32_t pid, uint32_t tid, const char *comm)
+{
+	lw_json_u64(j, "pid", pid);
+	if (tid)
+		lw_json_u64(j, "tid", tid);
+	lw_json_str(j, "comm", comm);
+}
+
+const char *lw_json_stall(struct lw_json *j, const struct timespec *now,
+			  const struct lw_event_hdr *h, const struct lw_stall *s)
+{
+	lw_json_begin(j, "stall", now);
+	proc_fields(j, h->pid, h->tid, h->comm);
+	lw_json_num(j, "duration_ms", s->duration_ms);
+	lw_json_str(j, "cause", lw_cause_name(s->cause));
+	lw_json_obj_begin(j, "parts");
+	for (int c = 0; c < LW_CAUSE_MAX; c++)
+		lw_json_num(j, lw_cause_name((enum lw_cause)c), s->part_ms[c]);
+	lw_json_obj_end(j);
+	if (s->syscall[0])
+		lw_json_str(j, "syscall", s->syscall);
+	return lw_json_end(j);
+}
+
+const char *lw_json_summary(struct lw_json *j, const struct timespec *now,
+			    const struct lw_proc *p)
+{
+	const struct lw_interval *iv = &p->iv;
+
+	lw_json_begin(j, "summary", now);
+	proc_fields(j, p->pid, 0, p->comm);
+	lw_json_u64(j, "loops", iv->loops);
+	lw_json_u64(j, "iterations", iv->iterations);
+	lw_json_num(j, "lag_p50_ms", lw_hist_quantile_ms(iv->lag_hist, LW_LAG_SLOTS, 0.50));
+	lw_json_num(j, "lag_p99_ms", lw_hist_quantile_ms(iv->lag_hist, LW_LAG_SLOTS, 0.99));
+	lw_json_num(j, "lag_max_ms", (double)iv->lag_max_ns / 1e6);
+	lw_json_u64(j, "stalls", iv->stalls);
+	lw_json_u64(j, "wakeups", iv->wakeups);
+	lw_json_u64(j, "futile", iv->futile);
+	lw_json_u64(j, "herds", iv->herds);
+	lw_json_u64(j, "lt_hot_loops", iv->lt_hot_loops);
+	lw_json_u64(j, "undrained_et", iv->undrained_et);
+	lw_json_u64(j, "et_starved", iv->et_starved);
+	lw_json_num(j, "ready_lag_p99_ms", lw_hist_quantile_ms(iv->ready_hist, LW_LAG_SLOTS, 0.99));
+	lw_json_num(j, "ready_lag_max_ms", (double)iv->ready_max_ns / 1e6);
+	lw_json_num(j, "rcvq_max_ratio", iv->rcvq_max_ratio);
+	lw_json_num(j, "sndq_max_ratio", iv->sndq_max_ratio);
+	lw_json_num(j, "acceptq_max_ratio", iv->acceptq_max_ratio);
+	lw_json_u64(j, "retransmits", iv->retransmits);
+	lw_json_u64(j, "drops", iv->drops);
+	lw_json_u64(j, "snd_eagain", iv->snd_eagain);
+	lw_json_u64(j, "accept_overflows", iv->accept_overflows);
+	lw_json_u64(j, "saturated", iv->saturated);
+	lw_json_u64(j, "fds", iv->fds);
+	lw_json_u64(j, "fd_limit", iv->fd_limit);
+	return lw_json_end(j);
+}
+
+const char *lw_json_agent(struct lw_json *j, const struct timespec *now,
+			  const struct lw_agent_stats *a)
+{
+	lw_json_begin(j, "agent", now);
+	lw_json_u64(j, "events", a->events);
+	lw_json_u64(j, "lost_events", a->lost_events);
+	lw_json_num(j, "cpu_pct", a->cpu_pct);
+	lw_json_u64(j, "rss_kb", a->rss_kb);
+	return lw_json_end(j);
+}

@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Loop lag and stalls. A loop thread's busy window runs from the return of an
+ * epoll wait call to its next entry; sched_switch splits the window into time
+ * on CPU, time runnable in a run queue and time asleep, charged to the system
+ * call the thread slept in.
+ */
+#include "common.bpf.h"
+
+#define TASK_RUNNING 0
+#define LW_ENOSYS 38
+
+char LICENSE[] SEC("license") = "GPL";
+
+const struct lw_thread lw_zero_thread = {};
+
+static __always_inline __u32 lag_slot(__u64 ns)
+{
+	__u64 us = ns / 1000;
+	__u32 slot = 0;
+
+	if (us < 2)
+		return 0;
+	/* floor(log2(us)), unrolled by halves so the verifier sees no loop */
+	if (us >> 32) { us >>= 32; slot += 32; }
+	if (us >> 16) { us >>= 16; slot += 16; }
+	if (us >> 8) { us >>= 8; slot += 8; }
+	if (us >> 4) { us >>= 4; slot += 4; }
+	if (us >> 2) { us >>= 2; slot += 2; }
+	if (us >> 1) { slot += 1; }
+	return slot < LW_LAG_SLOTS ? slot : LW_LAG_SLOTS - 1;
+}
+
+static __always_inline void emit_stall(struct lw_thread *t, __u32 tid, __u64 busy)
+{
+	struct lw_stall_event *e;
+	__u64 off = t->runq_ns + t->blocked_ns;
+
+	e = lw_event_reserve(sizeof(*e), LW_EV_STALL, t->pid, tid, t->comm);
+	if (!e)
+		return;
+	e->duration_ns = busy;
+	e->cpu_ns = busy > off ? busy - off : 0;
+	e->runq_ns = t->runq_ns;
+	e->blocked_ns = t->blocked_ns;
+	__builtin_memcpy(e->sys, t->sys, sizeof(e->sys));
+	bpf_ringbuf_submit(e, 0);
+}
+
+static __always_inline void wait_enter(void)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)id, pid = id >> 32;
+	__u64 now = bpf_ktime_get_ns();
+	struct lw_thread *t = bpf_map_lookup_elem(&lw_threads, &tid);
+
+	if (!t) {
+		struct task_struct *task = bpf_get_current_task_btf();
+		char comm[LW_COMM_LEN];
+
+		bpf_probe_read_kernel_str(comm, sizeof(comm), task->group_leader->comm);
+		if (!lw_process_wanted(pid, comm))
+			return;
+		/* too large for the BPF stack: insert zeroes, then fill in place */
+		if (bpf_map_update_elem(&lw_threads, &tid, &lw_zero_thread, BPF_NOEXIST) ||
+		    !(t = bpf_map_lookup_elem(&lw_threads, &tid))) {
+			lw_stat_inc(LW_STAT_THREADS_DROPPED);
+			return;
+		}
+		__builtin_memcpy(t->comm, comm, LW_COMM_LEN);
+		t->pid = pid;
+		t->start_time = task->start_time;
+		t->proc_start_time = task->group_leader->start_time;
+		t->in_wait = 1;
+		t->wait_enter_ns = now;
+		return;
+	}
+	if (t->in_wait)
+		return;
+	t->in_wait = 1;
+	t->wait_enter_ns = now;
+	if (!t->wait_exit_ns)
+		return;
+
+	__u64 busy = now - t->wait_exit_ns;
+	__u64 epoch = lw_epoch;
+	__u32 slot = epoch & 1;
+
+	t->iterations++;
+	t->busy_ns += busy;
+	t->lag_hist[lag_slot(busy)]++;
+	if (t->max_epoch[slot] != epoch || busy > t->max_lag_ns[slot]) {
+		t->max_epoch[slot] = epoch;
+		t->max_lag_ns[slot] = busy;
+	}
+	if (busy >= lw_stall_ns) {
+		t->stalls++;
+		emit_stall(t, tid, busy);
+	}
+}
+
+static __always_inline void wait_exit(void)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct lw_thread *t = bpf_map_lookup_elem(&lw_threads, &tid);
+
+	if (!t)
+		return;
+	t->in_wait = 0;
+	t->wait_exit_ns = bpf_ktime_get_ns();
+	t->off_since_ns = 0;
+	t->runq_ns = 0;
+	t->blocked_ns = 0;
+	__builtin_memset(t->sys, 0, sizeof(t->sys));
+}
+
+SEC("tracepoint/syscalls/sys_enter_epoll_wait")
+int lw_enter_epoll_wait(void *ctx)
+{
+	wait_enter();
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_epoll_wait")
+int lw_exit_epoll_wait(void *ctx)
+{
+	wait_exit();
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_epoll_pwait")
+int lw_enter_epoll_pwait(void *ctx)
+{
+	wait_enter();
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_epoll_pwait")
+int lw_exit_epoll_pwait(void *ctx)
+{
+	wait_exit();
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_epoll_pwait2")
+int lw_enter_epoll_pwait2(void *ctx)
+{
+	wait_enter();
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_epoll_pwait2")
+int lw_exit_epoll_pwait2(void *ctx)
+{
+	wait_exit();
+	return 0;
+}
+
+/* Charge a sleep to its system call: the first free slot, the call's own slot,
+ * or LW_NR_OTHER in the last slot when all are taken. */
+static __always_inline void charge_sleep(struct lw_thread *t, __u32 nr, __u64 ns)
+{
+	int i;
+
+	for (i = 0; i < LW_SYS_SLOTS; i++) {
+		if (t->sys[i].nr == nr && t->sys[i].ns) {
+			t->sys[i].ns += ns;
+			return;
+		}
+		if (!t->sys[i].ns) {
+			t->sys[i].nr = nr;
+			t->sys[i].ns = ns;
+			return;
+		}
+	}
+	t->sys[LW_SYS_SLOTS - 1].nr = LW_NR_OTHER;
+	t->sys[LW_SYS_SLOTS - 1].ns += ns;
+}
+
+/* What is a thread that goes to sleep now sleeping in? At system call entry
+ * x86-64 stores -ENOSYS in the saved ax and the call number in orig_ax; after
+ * a fault from user space ax holds the user's value and orig_ax an error code. */
+static __always_inline __u32 sleeping_in(struct task_struct *task)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	long ax = BPF_CORE_READ(regs, ax);
+
+	if (ax == -LW_ENOSYS)
+		return (__u32)BPF_CORE_READ(regs, orig_ax);
+	return LW_NR_PAGEFAULT;
+}
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(lw_sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next,
+	     unsigned int prev_state)
+{
+	__u32 prev_tid = prev->pid, next_tid = next->pid;
+	struct lw_thread *t;
+	__u64 now = 0;
+
+	t = bpf_map_lookup_elem(&lw_threads, &prev_tid);
+	if (t && !t->in_wait && t->wait_exit_ns) {
+		now = bpf_ktime_get_ns();
+		t->off_since_ns = now;
+		if (preempt || prev_state == TASK_RUNNING) {
+			t->off_kind = LW_OFF_RUNNABLE;
+		} else {
+			t->off_kind = LW_OFF_BLOCKED;
+			t->off_nr = sleeping_in(prev);
+		}
+	}
+
+	t = bpf_map_lookup_elem(&lw_threads, &next_tid);
+	if (!t || !t->off_since_ns)
+		return 0;
+	if (!now)
+		now = bpf_ktime_get_ns();
+	if (!t->in_wait) {
+		__u64 off = now - t->off_since_ns;
+
+		if (t->off_kind == LW_OFF_RUNNABLE) {
+			t->runq_ns += off;
+		} else {
+			t->blocked_ns += off;
+			charge_sleep(t, t->off_nr, off);
+		}
+	}
+	t->off_since_ns = 0;
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(lw_thread_exit, struct task_struct *task)
+{
+	__u32 tid = task->pid;
+
+	bpf_map_delete_elem(&lw_threads, &tid);
+	return 0;
+}

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Loop threads: the per-thread state the probes keep for every thread seen in
+ * an epoll wait call, and the stall record. See DESIGN.md "What is measured".
+ */
+#ifndef LOOPWATCH_LOOP_H
+#define LOOPWATCH_LOOP_H
+
+#include "event.h"
+
+/* Lag histogram: slot 0 holds [0, 2) us, slot i >= 1 holds [2^i, 2^(i+1)) us. */
+#define LW_LAG_SLOTS 32
+/* Distinct system calls whose sleeps one busy window keeps apart. */
+#define LW_SYS_SLOTS 4
+/* Pseudo system call number for sleeps outside any system call. */
+#define LW_NR_PAGEFAULT 0xffffffffu
+/* Pseudo number collecting the sleeps of calls that found no free slot. */
+#define LW_NR_OTHER 0xfffffffeu
+
+enum lw_off_kind {
+	LW_OFF_NONE = 0,
+	LW_OFF_RUNNABLE = 1,	/* preempted or yielded: waiting for a CPU */
+	LW_OFF_BLOCKED = 2,	/* asleep */
+};
+
+struct lw_sys_slot {
+	__u32 nr;
+	__u32 pad;
+	__u64 ns;
+};
+
+/* Value of the lw_threads map, keyed by tid. Written only by the thread's
+ * own probes (they run one at a time for a given thread), read by the agent. */
+struct lw_thread {
+	__u32 pid;
+	__u32 in_wait;		/* inside an epoll wait call now */
+	__u64 start_time;	/* task start time: tells a reused tid apart */
+	__u64 proc_start_time;	/* the process's: tells a reused pid apart */
+	__u64 wait_enter_ns;
+	__u64 wait_exit_ns;	/* start of the current busy window; 0: none yet */
+	/* current busy window */
+	__u64 off_since_ns;	/* switched out at; 0 when on CPU */
+	__u32 off_kind;		/* enum lw_off_kind */
+	__u32 off_nr;		/* system call slept in, or LW_NR_PAGEFAULT */
+	__u64 runq_ns;
+	__u64 blocked_ns;
+	struct lw_sys_slot sys[LW_SYS_SLOTS];
+	/* running totals, read by the agent every interval */
+	__u64 iterations;
+	__u64 stalls;
+	__u64 busy_ns;
+	/* Largest lag per interval. The agent bumps lw_epoch at each interval's
+	 * end; slot (epoch & 1) is written, the other is left for it to read. */
+	__u64 max_lag_ns[2];
+	__u64 max_epoch[2];
+	__u64 lag_hist[LW_LAG_SLOTS];
+	char comm[LW_COMM_LEN];	/* the process's comm */
+};
+_Static_assert(sizeof(struct lw_thread) == 464, "lw_thread layout");
+
+struct lw_stall_event {
+	struct lw_event_hdr hdr;
+	__u64 duration_ns;
+	__u64 cpu_ns;
+	__u64 runq_ns;
+	__u64 blocked_ns;
+	struct lw_sys_slot sys[LW_SYS_SLOTS];
+};
+_Static_assert(sizeof(struct lw_stall_event) == 136, "lw_stall_event layout");
+
+#endif
