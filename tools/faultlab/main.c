@@ -1,0 +1,293 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * faultlab command line: option parsing, per-scenario validation and
+ * dispatch. Usage errors exit 2 with one line on stderr; everything a test
+ * consumes goes to stdout as JSON lines (report.c).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "faultlab.h"
+#include "lifecycle.h"
+
+#define FAULTLAB_VERSION "0.1"
+
+enum opt_id {
+	O_CAUSE, O_MS, O_EVERY, O_COUNT, O_THREADS, O_WORKERS, O_PROCESSES,
+	O_EXCLUSIVE, O_REUSEPORT, O_RATE, O_CHUNK, O_SEND, O_DURATION,
+	O_DELAY, O_HELP, O_VERSION, O_NR,
+};
+
+#define BIT(x) (1u << (x))
+/* Valid for every scenario. */
+#define GLOBAL_OPTS (BIT(O_DURATION) | BIT(O_DELAY))
+
+static const struct option long_opts[] = {
+	{ "cause",		required_argument, NULL, O_CAUSE },
+	{ "ms",			required_argument, NULL, O_MS },
+	{ "every-ms",		required_argument, NULL, O_EVERY },
+	{ "count",		required_argument, NULL, O_COUNT },
+	{ "threads",		required_argument, NULL, O_THREADS },
+	{ "workers",		required_argument, NULL, O_WORKERS },
+	{ "processes",		no_argument,	   NULL, O_PROCESSES },
+	{ "exclusive",		no_argument,	   NULL, O_EXCLUSIVE },
+	{ "reuseport",		no_argument,	   NULL, O_REUSEPORT },
+	{ "rate",		required_argument, NULL, O_RATE },
+	{ "chunk",		required_argument, NULL, O_CHUNK },
+	{ "send-s",		required_argument, NULL, O_SEND },
+	{ "duration-s",		required_argument, NULL, O_DURATION },
+	{ "start-delay-ms",	required_argument, NULL, O_DELAY },
+	{ "help",		no_argument,	   NULL, O_HELP },
+	{ "version",		no_argument,	   NULL, O_VERSION },
+	{ NULL, 0, NULL, 0 },
+};
+
+struct scenario {
+	const char *name;
+	int (*run)(const struct fl_opts *o);
+	unsigned int opts;	/* options it accepts besides GLOBAL_OPTS */
+};
+
+static const struct scenario scenarios[] = {
+	{ "stall", fl_run_stall,
+	  BIT(O_CAUSE) | BIT(O_MS) | BIT(O_EVERY) | BIT(O_COUNT) | BIT(O_THREADS) },
+	{ "healthy", fl_run_healthy, BIT(O_THREADS) },
+};
+
+static const char help_text[] =
+"usage: faultlab [GLOBAL OPTIONS] SCENARIO [OPTIONS]\n"
+"\n"
+"Reproduces event-loop failure modes on 127.0.0.1 for testing loopwatch.\n"
+"Every scenario is bounded in time and exits by itself.\n"
+"\n"
+"Scenarios:\n"
+"  stall --cause cpu|sleep|fsync|dns|runqueue [--ms L] [--every-ms P]\n"
+"        [--count N] [--threads K]\n"
+"      An epoll loop (5 ms timerfd tick, loopback TCP echo from thread\n"
+"      fl-client every ~10 ms) injects N faults of L ms (default 100),\n"
+"      one every P ms (default 500, N default 5), from its timer handler,\n"
+"      then exits one period after the last. With K loop threads (default\n"
+"      1) each injects independently.\n"
+"        cpu       spin on the CPU (vDSO clock only, no syscalls)\n"
+"        sleep     clock_nanosleep\n"
+"        fsync     256 KiB write + fsync rounds on a file in /var/tmp\n"
+"        dns       blocking res_nquery against a local responder (fl-dns)\n"
+"                  that answers after L ms\n"
+"        runqueue  loop pinned with a SCHED_FIFO hog (fl-hog) that\n"
+"                  preempts it for L ms; the loop stays runnable\n"
+"  healthy [--threads K]\n"
+"      Loopback TCP echo at ~2000 req/s per loop, no faults (default 5 s).\n"
+"\n"
+"Global options:\n"
+"  --duration-s S       bound the scenario's active phase to S seconds\n"
+"                       (counted after the start delay)\n"
+"  --start-delay-ms N   after \"ready\", run normally for N ms before the\n"
+"                       first fault (time to attach loopwatch -p PID)\n"
+"  -h, --help           this text      -V, --version\n"
+"\n"
+"Output (stdout, one JSON object per line, flushed per line):\n"
+"  {\"event\":\"ready\",\"scenario\":..,\"pid\":..,\"loop_tid\":..,\"tids\":[..],\n"
+"   \"fd\":..,\"port\":..,...}     once set up, before any fault\n"
+"  {\"event\":\"inject\",\"cause\":..,\"ms\":..,\"tid\":..}   per injected fault,\n"
+"                                 with its measured length\n"
+"  {\"event\":\"done\",...counts...}   last line\n"
+"Diagnostics go to stderr. Exit 0 on success, 1 on a runtime failure,\n"
+"2 on bad usage. SIGINT/SIGTERM stop the run cleanly (done is printed).\n";
+
+static void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+static void usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("faultlab: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("; try 'faultlab --help'\n", stderr);
+	exit(2);
+}
+
+static const char *opt_name(int id)
+{
+	for (const struct option *lo = long_opts; lo->name; lo++) {
+		if (lo->val == id)
+			return lo->name;
+	}
+	return "?";
+}
+
+static double parse_num(int id, const char *arg, double min, double max)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(arg, &end);
+	if (errno || end == arg || *end || !isfinite(v))
+		usage_error("--%s: '%s' is not a number", opt_name(id), arg);
+	if (v < min || v > max)
+		usage_error("--%s: %s is out of range [%g, %g]", opt_name(id),
+			    arg, min, max);
+	return v;
+}
+
+static long parse_int(int id, const char *arg, long min, long max)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno || end == arg || *end)
+		usage_error("--%s: '%s' is not an integer", opt_name(id), arg);
+	if (v < min || v > max)
+		usage_error("--%s: %s is out of range [%ld, %ld]", opt_name(id),
+			    arg, min, max);
+	return v;
+}
+
+static void defaults(struct fl_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->cause = FL_CAUSE_NONE;
+	o->ms = 100;
+	o->every_ms = 500;
+	o->count = 5;
+	o->threads = 1;
+	o->workers = 4;
+	o->rate = 20;
+	o->chunk = 100;
+	o->send_ns = 2 * FL_NS_PER_S;
+	o->duration_ns = 5 * FL_NS_PER_S;
+}
+
+int main(int argc, char **argv)
+{
+	const struct scenario *sc = NULL;
+	unsigned int seen = 0;
+	const char *name;
+	struct fl_opts o;
+	int c;
+
+	defaults(&o);
+	opterr = 0;	/* we print our own one-line errors */
+	while ((c = getopt_long(argc, argv, ":hV", long_opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+		case O_HELP:
+			fputs(help_text, stdout);
+			return 0;
+		case 'V':
+		case O_VERSION:
+			printf("faultlab %s\n", FAULTLAB_VERSION);
+			return 0;
+		case ':':
+			usage_error("option '%s' needs a value", argv[optind - 1]);
+		case '?':
+			if (optopt)
+				usage_error("unknown option '-%c'", optopt);
+			usage_error("unknown option '%s'", argv[optind - 1]);
+		case O_CAUSE:
+			if (fl_cause_parse(optarg, &o.cause))
+				usage_error("--cause: '%s' is not one of cpu, sleep, fsync, dns, runqueue",
+					    optarg);
+			break;
+		case O_MS:
+			o.ms = parse_num(c, optarg, 0.001, 600000);
+			break;
+		case O_EVERY:
+			o.every_ms = parse_num(c, optarg, 1, 600000);
+			break;
+		case O_COUNT:
+			o.count = parse_int(c, optarg, 0, 1000000);
+			break;
+		case O_THREADS:
+			o.threads = parse_int(c, optarg, 1, 256);
+			break;
+		case O_WORKERS:
+			o.workers = parse_int(c, optarg, 1, 1024);
+			break;
+		case O_PROCESSES:
+			o.processes = true;
+			break;
+		case O_EXCLUSIVE:
+			o.exclusive = true;
+			break;
+		case O_REUSEPORT:
+			o.reuseport = true;
+			break;
+		case O_RATE:
+			o.rate = parse_num(c, optarg, 0.001, 100000);
+			break;
+		case O_CHUNK:
+			o.chunk = parse_int(c, optarg, 1, 1 << 20);
+			break;
+		case O_SEND:
+			o.send_ns = parse_num(c, optarg, 0, 86400) * FL_NS_PER_S;
+			break;
+		case O_DURATION:
+			o.duration_ns = parse_num(c, optarg, 0.001, 86400) * FL_NS_PER_S;
+			o.has_duration = true;
+			break;
+		case O_DELAY:
+			o.start_delay_ns = parse_int(c, optarg, 0, 3600000) * FL_NS_PER_MS;
+			break;
+		}
+		seen |= BIT(c);
+	}
+	if (optind >= argc)
+		usage_error("no scenario given");
+	name = argv[optind];
+	for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++) {
+		if (!strcmp(name, scenarios[i].name))
+			sc = &scenarios[i];
+	}
+	if (!sc)
+		usage_error("unknown scenario '%s'", name);
+	if (optind + 1 < argc)
+		usage_error("unexpected argument '%s'", argv[optind + 1]);
+	for (int id = 0; id < O_NR; id++) {
+		if ((seen & BIT(id)) && !((sc->opts | GLOBAL_OPTS) & BIT(id)))
+			usage_error("option --%s does not apply to %s",
+				    opt_name(id), name);
+	}
+	if (!strcmp(name, "stall") && o.cause == FL_CAUSE_NONE)
+		usage_error("stall needs --cause cpu|sleep|fsync|dns|runqueue");
+	if (o.exclusive && o.reuseport)
+		usage_error("--exclusive and --reuseport exclude each other");
+	o.scenario = sc->name;
+
+	fl_report_init();
+	fl_signals_init();
+	return sc->run(&o);
+}
+
+void fl_ready_begin(struct fl_json *j, const struct fl_opts *o)
+{
+	fl_json_begin(j, "ready");
+	fl_json_str(j, "scenario", o->scenario);
+	fl_json_int(j, "pid", getpid());
+}
+
+void fl_done_begin(struct fl_json *j, const struct fl_opts *o, int signal)
+{
+	fl_json_begin(j, "done");
+	fl_json_str(j, "scenario", o->scenario);
+	fl_json_int(j, "pid", getpid());
+	fl_json_bool(j, "ok", !fl_failed());
+	if (signal)
+		fl_json_str(j, "signal", sigabbrev_np(signal));
+}
+
+int fl_exit_status(void)
+{
+	return fl_failed() ? 1 : 0;
+}
