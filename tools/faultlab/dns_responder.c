@@ -67,7 +67,7 @@ static void *dns_main(void *arg)
 	unsigned char q[1500], r[1600];
 
 	fl_name_thread("fl-dns");
-	d->tid = fl_gettid();
+	__atomic_store_n(&d->tid, fl_gettid(), __ATOMIC_RELEASE);
 	while (!fl_stopping()) {
 		struct pollfd pfd = { .fd = d->fd, .events = POLLIN };
 		struct sockaddr_in from;
@@ -108,6 +108,7 @@ int fl_dns_start(struct fl_dns *d, int64_t delay_ns)
 	d->started = false;
 	d->delay_ns = delay_ns;
 	d->answered = d->malformed = 0;
+	d->tid = 0;
 	d->fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (d->fd < 0)
 		return -1;
@@ -120,6 +121,9 @@ int fl_dns_start(struct fl_dns *d, int64_t delay_ns)
 		goto err;
 	}
 	d->started = true;
+	/* "ready" reports the tid: it must be known before we return. */
+	while (!__atomic_load_n(&d->tid, __ATOMIC_ACQUIRE))
+		fl_sleep_ns(FL_NS_PER_MS);
 	return 0;
 err:
 	err = errno;

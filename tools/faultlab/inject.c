@@ -62,6 +62,24 @@ static int pick_cpu(int idx)
 	return 0;
 }
 
+/*
+ * The kernel lets real-time tasks use only sched_rt_runtime_us per second
+ * (and the fair server then runs normal tasks): a hog spin longer than that
+ * budget is cut short, so the runqueue stall comes out shorter than asked.
+ */
+static void warn_rt_budget(double ms)
+{
+	FILE *f = fopen("/proc/sys/kernel/sched_rt_runtime_us", "re");
+	long us;
+
+	if (!f)
+		return;
+	if (fscanf(f, "%ld", &us) == 1 && us >= 0 && ms * 1000 >= us)
+		fprintf(stderr, "faultlab: warning: --ms %g exceeds the real-time budget (sched_rt_runtime_us=%ld); runqueue stalls will be cut near %ld ms\n",
+			ms, us, us / 1000);
+	fclose(f);
+}
+
 int fl_injector_prepare(struct fl_injector *inj, enum fl_cause c,
 			double ms, int idx)
 {
@@ -73,6 +91,7 @@ int fl_injector_prepare(struct fl_injector *inj, enum fl_cause c,
 
 	switch (c) {
 	case FL_CAUSE_RUNQUEUE:
+		warn_rt_budget(ms);
 		inj->cpu = pick_cpu(idx);
 		if (fl_hog_start(&inj->hog, inj->cpu, inj->len_ns) < 0) {
 			fl_fail_errno("runqueue: cannot start hog thread with SCHED_FIFO priority %d on CPU %d (needs root/CAP_SYS_NICE and real-time budget)",

@@ -184,7 +184,7 @@ static void *client_main(void *arg)
 	int64_t next;
 
 	fl_name_thread("fl-client");
-	l->client_tid = fl_gettid();
+	__atomic_store_n(&l->client_tid, fl_gettid(), __ATOMIC_RELEASE);
 	if (fl_gate_pass(l->gate) < 0)
 		return NULL;
 	memset(req, 0, sizeof(req));
