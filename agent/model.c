@@ -5,11 +5,29 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include "hist.h"
 #include "model.h"
 
 /* A process with no loop thread left and nothing seen this long is dropped
  * even if it lives: its series stop, as an operator expects of an idle pid. */
 #define LW_IDLE_FORGET 60
+
+double lw_interval_lag_ms(const struct lw_interval *iv, double q)
+{
+	double v = lw_hist_quantile_ms(iv->lag_hist, LW_LAG_SLOTS, q);
+	double max = (double)iv->lag_max_ns / 1e6;
+
+	return iv->lag_max_ns && v > max ? max : v;
+}
+
+uint64_t lw_interval_stalls(const struct lw_interval *iv)
+{
+	uint64_t ev = 0;
+
+	for (int c = 0; c < LW_CAUSE_MAX; c++)
+		ev += iv->stalls_by_cause[c];
+	return ev > iv->stalls ? ev : iv->stalls;
+}
 
 static bool pid_alive_proc(uint32_t pid, uint64_t start_time)
 {
@@ -137,7 +155,8 @@ int lw_model_apply_threads(struct lw_model *m, struct lw_thread_snap *snaps, siz
 		p = lw_model_proc(m, t->pid, t->proc_start_time, t->comm);
 		if (!p)
 			return -ENOMEM;
-		p->iv.loops++;
+		if (!t->exited)
+			p->iv.loops++;
 		iters = delta(t->iterations, prev ? prev->iterations : 0);
 		p->iv.iterations += iters;
 		p->iv.stalls += delta(t->stalls, prev ? prev->stalls : 0);

@@ -65,6 +65,13 @@ struct lw_model {
 	bool (*pid_alive)(uint32_t pid, uint64_t start_time);
 };
 
+/* Lag quantile of the interval in ms: from the histogram, never above the
+ * exact maximum the probes kept. */
+double lw_interval_lag_ms(const struct lw_interval *iv, double q);
+/* Stalls of the interval: the map's count, or the events' when a thread
+ * exited before its last count was read. */
+uint64_t lw_interval_stalls(const struct lw_interval *iv);
+
 void lw_model_init(struct lw_model *m);
 void lw_model_free(struct lw_model *m);
 /* Find a process, creating it (or replacing a dead one whose pid was reused)

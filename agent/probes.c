@@ -239,6 +239,10 @@ int lw_probes_read_threads(struct lw_probes *p, struct lw_thread_snap **out, siz
 		key = next;
 		prev = &key;
 	}
+	/* exited threads have been read for the last time */
+	for (size_t i = 0; i < cnt; i++)
+		if (s[i].t.exited)
+			bpf_map_delete_elem(fd, &s[i].tid);
 	*out = s;
 	*n = cnt;
 	return 0;

@@ -35,10 +35,10 @@ const char *lw_json_summary(struct lw_json *j, const struct timespec *now,
 	proc_fields(j, p->pid, 0, p->comm);
 	lw_json_u64(j, "loops", iv->loops);
 	lw_json_u64(j, "iterations", iv->iterations);
-	lw_json_num(j, "lag_p50_ms", lw_hist_quantile_ms(iv->lag_hist, LW_LAG_SLOTS, 0.50));
-	lw_json_num(j, "lag_p99_ms", lw_hist_quantile_ms(iv->lag_hist, LW_LAG_SLOTS, 0.99));
+	lw_json_num(j, "lag_p50_ms", lw_interval_lag_ms(iv, 0.50));
+	lw_json_num(j, "lag_p99_ms", lw_interval_lag_ms(iv, 0.99));
 	lw_json_num(j, "lag_max_ms", (double)iv->lag_max_ns / 1e6);
-	lw_json_u64(j, "stalls", iv->stalls);
+	lw_json_u64(j, "stalls", lw_interval_stalls(iv));
 	lw_json_u64(j, "wakeups", iv->wakeups);
 	lw_json_u64(j, "futile", iv->futile);
 	lw_json_u64(j, "herds", iv->herds);

@@ -32,9 +32,8 @@ void lw_table_interval(FILE *out, const struct lw_model *m, const struct lw_agen
 			continue;
 		fprintf(out, "%8u %-15s %5u %8llu %9.3f %9.3f %9.3f %6llu %7llu %6llu\n", p->pid,
 			p->comm, iv->loops, (unsigned long long)iv->iterations,
-			lw_hist_quantile_ms(iv->lag_hist, LW_LAG_SLOTS, 0.50),
-			lw_hist_quantile_ms(iv->lag_hist, LW_LAG_SLOTS, 0.99),
-			(double)iv->lag_max_ns / 1e6, (unsigned long long)iv->stalls,
+			lw_interval_lag_ms(iv, 0.50), lw_interval_lag_ms(iv, 0.99),
+			(double)iv->lag_max_ns / 1e6, (unsigned long long)lw_interval_stalls(iv),
 			(unsigned long long)iv->wakeups, (unsigned long long)iv->futile);
 	}
 	fflush(out);

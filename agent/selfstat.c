@@ -26,13 +26,14 @@ void lw_selfstat_init(struct lw_selfstat *s)
 double lw_selfstat_cpu_pct(struct lw_selfstat *s)
 {
 	uint64_t cpu = clock_ns(CLOCK_PROCESS_CPUTIME_ID), wall = lw_now_ns();
-	double pct = 0.0;
 
-	if (wall > s->last_wall_ns)
-		pct = 100.0 * (double)(cpu - s->last_cpu_ns) / (double)(wall - s->last_wall_ns);
+	/* a short last interval (at exit) says nothing useful about the rate */
+	if (wall - s->last_wall_ns < 200000000ull)
+		return s->last_pct;
+	s->last_pct = 100.0 * (double)(cpu - s->last_cpu_ns) / (double)(wall - s->last_wall_ns);
 	s->last_cpu_ns = cpu;
 	s->last_wall_ns = wall;
-	return pct;
+	return s->last_pct;
 }
 
 uint64_t lw_selfstat_rss_kb(void)

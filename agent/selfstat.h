@@ -8,6 +8,7 @@
 struct lw_selfstat {
 	uint64_t last_cpu_ns;
 	uint64_t last_wall_ns;
+	double last_pct;
 };
 
 void lw_selfstat_init(struct lw_selfstat *s);

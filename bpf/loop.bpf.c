@@ -54,7 +54,7 @@ static __always_inline void wait_enter(void)
 	__u64 now = bpf_ktime_get_ns();
 	struct lw_thread *t = bpf_map_lookup_elem(&lw_threads, &tid);
 
-	if (!t) {
+	if (!t || t->exited) {
 		struct task_struct *task = bpf_get_current_task_btf();
 		char comm[LW_COMM_LEN];
 
@@ -62,7 +62,7 @@ static __always_inline void wait_enter(void)
 		if (!lw_process_wanted(pid, comm))
 			return;
 		/* too large for the BPF stack: insert zeroes, then fill in place */
-		if (bpf_map_update_elem(&lw_threads, &tid, &lw_zero_thread, BPF_NOEXIST) ||
+		if (bpf_map_update_elem(&lw_threads, &tid, &lw_zero_thread, t ? BPF_EXIST : BPF_NOEXIST) ||
 		    !(t = bpf_map_lookup_elem(&lw_threads, &tid))) {
 			lw_stat_inc(LW_STAT_THREADS_DROPPED);
 			return;
@@ -229,11 +229,15 @@ int BPF_PROG(lw_sched_switch, bool preempt, struct task_struct *prev, struct tas
 	return 0;
 }
 
+/* Not deleted here: the agent folds in the counts of the thread's last
+ * interval first, then deletes it. A reused tid re-initialises the entry. */
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(lw_thread_exit, struct task_struct *task)
 {
 	__u32 tid = task->pid;
+	struct lw_thread *t = bpf_map_lookup_elem(&lw_threads, &tid);
 
-	bpf_map_delete_elem(&lw_threads, &tid);
+	if (t)
+		t->exited = 1;
 	return 0;
 }

@@ -33,7 +33,9 @@ struct lw_sys_slot {
  * own probes (they run one at a time for a given thread), read by the agent. */
 struct lw_thread {
 	__u32 pid;
-	__u32 in_wait;		/* inside an epoll wait call now */
+	__u16 in_wait;		/* inside an epoll wait call now */
+	__u16 exited;		/* the thread is gone; the agent deletes the entry
+				 * after folding its last counts in */
 	__u64 start_time;	/* task start time: tells a reused tid apart */
 	__u64 proc_start_time;	/* the process's: tells a reused pid apart */
 	__u64 wait_enter_ns;

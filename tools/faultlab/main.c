@@ -59,6 +59,9 @@ static const struct scenario scenarios[] = {
 	{ "stall", fl_run_stall,
 	  BIT(O_CAUSE) | BIT(O_MS) | BIT(O_EVERY) | BIT(O_COUNT) | BIT(O_THREADS) },
 	{ "healthy", fl_run_healthy, BIT(O_THREADS) },
+	{ "herd", fl_run_herd,
+	  BIT(O_WORKERS) | BIT(O_PROCESSES) | BIT(O_EXCLUSIVE) | BIT(O_REUSEPORT) |
+	  BIT(O_RATE) },
 };
 
 static const char help_text[] =

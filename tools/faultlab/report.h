@@ -11,7 +11,7 @@
 #include <stddef.h>
 
 struct fl_json {
-	char buf[8192];
+	char buf[65536];	/* herd arrays for up to 1024 workers */
 	size_t len;
 	bool first;		/* no comma before the next member */
 	bool overflow;		/* line too long: emit refuses it */

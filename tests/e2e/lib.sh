@@ -1,0 +1,84 @@
+# SPDX-License-Identifier: GPL-2.0
+# Helpers for end-to-end tests: start the real agent, run faultlab, assert on
+# the JSON lines with jq. Each assertion prints "ok - ..." or "not ok - ...".
+set -u
+BUILD=${BUILD:-build}
+LW=$BUILD/loopwatch
+FL=$BUILD/faultlab
+T=$(mktemp -d /tmp/lw-e2e.XXXXXX)
+AGENT_PID=
+declare -a FL_PIDS=()
+
+cleanup() {
+	[ -n "$AGENT_PID" ] && kill -INT "$AGENT_PID" 2>/dev/null && wait "$AGENT_PID" 2>/dev/null
+	for p in "${FL_PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+ok() { echo "ok - $*"; }
+nok() { echo "not ok - $*"; }
+note() { echo "# $*"; }
+
+# check DESCRIPTION COMMAND...: one assertion.
+check() {
+	local desc=$1
+	shift
+	if "$@"; then ok "$desc"; else nok "$desc"; fi
+}
+
+# agent_start NAME ARGS...: run the agent with JSON to $T/NAME.json and wait
+# until it says the probes are attached.
+agent_start() {
+	local name=$1
+	shift
+	"$LW" --json "$@" >"$T/$name.json" 2>"$T/$name.err" &
+	AGENT_PID=$!
+	for _ in $(seq 200); do
+		grep -q "attached" "$T/$name.err" 2>/dev/null && return 0
+		kill -0 "$AGENT_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	nok "agent $name did not attach: $(tail -3 "$T/$name.err")"
+	return 1
+}
+
+# agent_stop: SIGINT, wait; returns the agent's exit status.
+agent_stop() {
+	local rc
+	kill -INT "$AGENT_PID" 2>/dev/null
+	wait "$AGENT_PID"
+	rc=$?
+	AGENT_PID=
+	return $rc
+}
+
+# faultlab_run NAME ARGS...: run faultlab in the foreground, output in $T/NAME.fl
+faultlab_run() {
+	local name=$1
+	shift
+	"$FL" "$@" >"$T/$name.fl" 2>"$T/$name.flerr"
+}
+
+# faultlab_bg NAME ARGS...: in the background; waits for its ready line.
+faultlab_bg() {
+	local name=$1
+	shift
+	"$FL" "$@" >"$T/$name.fl" 2>"$T/$name.flerr" &
+	FL_PIDS+=($!)
+	for _ in $(seq 200); do
+		grep -q '"ready"' "$T/$name.fl" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	nok "faultlab $name not ready: $(tail -3 "$T/$name.flerr")"
+	return 1
+}
+
+# fl NAME JQ: a value from faultlab's ready line.
+fl() { jq -r "select(.event==\"ready\") | $2" "$T/$1.fl" | head -1; }
+
+# q NAME JQ: slurp the agent's JSON lines and evaluate JQ; true if "true".
+q() { [ "$(jq -s "$2" "$T/$1.json" 2>/dev/null)" = "true" ]; }
+# v NAME JQ: print a value computed over the agent's JSON lines.
+v() { jq -s -c "$2" "$T/$1.json" 2>/dev/null; }

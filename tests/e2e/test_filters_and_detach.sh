@@ -1,0 +1,35 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# -p watches only the given process; the agent leaves no BPF program behind.
+. "$(dirname "$0")/lib.sh"
+
+# ids of the BPF programs a process holds
+prog_ids() { cat /proc/"$1"/fdinfo/* 2>/dev/null | sed -n 's/^prog_id:[[:space:]]*//p' | sort -un | jq -s -c .; }
+still_loaded() { bpftool prog show -j 2>/dev/null | jq --argjson ids "$1" '[.[] | select(.id as $i | $ids | index($i))] | length'; }
+
+faultlab_bg a stall --cause sleep --ms 80 --every-ms 300 --count 4 --start-delay-ms 1500 || exit 0
+faultlab_bg b stall --cause sleep --ms 80 --every-ms 300 --count 4 --start-delay-ms 1500 || exit 0
+a=$(fl a .pid)
+b=$(fl b .pid)
+agent_start filt -p "$a" || exit 0
+ids=$(prog_ids "$AGENT_PID")
+note "agent $AGENT_PID holds programs $ids"
+check "probes are loaded while the agent runs" [ "$(echo "$ids" | jq length)" -ge 8 ]
+wait "${FL_PIDS[@]}" 2>/dev/null
+check "agent exits 0" agent_stop
+check "stalls of the watched pid $a are reported" q filt \
+	"[.[] | select(.type==\"stall\" and .pid==$a)] | length == 4"
+check "nothing about the other faultlab $b" q filt \
+	"[.[] | select(.pid==$b)] | length == 0"
+check "nothing about any other process" q filt \
+	"[.[] | select(.pid != null and .pid != $a)] | length == 0"
+check "none of the agent's programs stays loaded after exit" [ "$(still_loaded "$ids")" -eq 0 ]
+
+# -d counts from attach and ends the agent by itself
+start=$(date +%s%N)
+"$LW" --json -d 2 -p "$a" >"$T/dur.json" 2>"$T/dur.err"
+rc=$?
+el=$((($(date +%s%N) - start) / 1000000))
+check "-d 2 exits 0 by itself" [ $rc -eq 0 ]
+check "-d 2 took 2 s plus start-up (${el} ms)" test "$el" -ge 2000 -a "$el" -lt 8000
+check "-d 2 printed 2 agent lines" [ "$(grep -c '"type":"agent"' "$T/dur.json")" -ge 2 ]

@@ -1,0 +1,67 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Runs the unit tests (cmocka binaries) and the end-to-end tests (scripts that
+# print "ok - ..." / "not ok - ..." per assertion), then one closing line:
+# "N passed, N failed". Usage: tests/run.sh [unit|e2e|all] [e2e-name-filter]
+set -u
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+export BUILD
+what=${1:-all}
+filter=${2:-}
+passed=0
+failed=0
+
+run_unit() {
+	local t out p f
+	for t in "$BUILD"/tests/test_*; do
+		case $t in *.d) continue ;; esac
+		out=$(CMOCKA_MESSAGE_OUTPUT=stdout "$t" 2>&1)
+		echo "$out" | grep -E '^\[  (FAILED|ERROR) |^\[  PASSED  \]|^\[  FAILED  \] [0-9]' | sed "s|^|$(basename "$t"): |"
+		p=$(echo "$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' | tail -1)
+		f=$(echo "$out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' | tail -1)
+		passed=$((passed + ${p:-0}))
+		failed=$((failed + ${f:-0}))
+		# a binary that crashed reports nothing: count it as a failure
+		if [ -z "$p" ] && [ -z "$f" ]; then
+			echo "$(basename "$t"): crashed"
+			failed=$((failed + 1))
+		fi
+	done
+}
+
+run_e2e() {
+	local s out p f rc
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "e2e: must run as root (loads BPF programs)"
+		failed=$((failed + 1))
+		return
+	fi
+	for s in tests/e2e/test_*.sh; do
+		[ -n "$filter" ] && [[ $s != *"$filter"* ]] && continue
+		echo "== $s"
+		# one end-to-end script at a time on this host: they load probes,
+		# pin CPUs and measure latency, and must not disturb each other
+		out=$(flock /tmp/loopwatch-e2e.lock timeout 300 bash "$s" 2>&1)
+		rc=$?
+		echo "$out" | grep -E '^(ok|not ok|#) '
+		p=$(echo "$out" | grep -c '^ok ')
+		f=$(echo "$out" | grep -c '^not ok ')
+		if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+			echo "not ok - $s exited with status $rc"
+			echo "$out" | tail -20 | sed 's/^/#   /'
+			f=1
+		fi
+		passed=$((passed + p))
+		failed=$((failed + f))
+	done
+}
+
+case $what in
+unit) run_unit ;;
+e2e) run_e2e ;;
+all) run_unit; run_e2e ;;
+*) echo "usage: tests/run.sh [unit|e2e|all] [filter]" >&2; exit 2 ;;
+esac
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
