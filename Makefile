@@ -43,9 +43,9 @@ BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 SKEL := $(BUILD)/loopwatch.skel.h
 
-# Everything in agent/ but main.c and the BPF loader is plain C, linked into a
-# library the unit tests use too.
-AGENT_MAIN := agent/main.c agent/probes.c
+# Everything in agent/ but main.c and the files that touch the skeleton
+# (agent/probes*.c) is plain C, linked into a library the unit tests use too.
+AGENT_MAIN := agent/main.c $(wildcard agent/probes*.c)
 CORE_SRCS := $(filter-out $(AGENT_MAIN),$(wildcard agent/*.c))
 CORE_OBJS := $(patsubst agent/%.c,$(BUILD)/agent/%.o,$(CORE_SRCS))
 MAIN_OBJS := $(patsubst agent/%.c,$(BUILD)/agent/%.o,$(AGENT_MAIN))
@@ -120,7 +120,7 @@ $(BUILD)/syscall_names.h: $(UNISTD) | $(BUILD)/agent
 	$(Q)awk '/^#define __NR_[a-z0-9_]+ [0-9]+$$/ { sub("__NR_", "", $$2); \
 		printf "\t[%d] = \"%s\",\n", $$3, $$2 }' $< > $@
 
-$(BUILD)/agent/probes.o: $(SKEL)
+$(patsubst agent/%.c,$(BUILD)/agent/%.o,$(wildcard agent/probes*.c)): $(SKEL)
 $(BUILD)/agent/syscalls.o: $(BUILD)/syscall_names.h
 
 $(BUILD)/agent/%.o: agent/%.c | $(BUILD)/agent
