@@ -129,6 +129,8 @@ static const struct lw_thread_snap *find_prev(const struct lw_model *m, uint32_t
 {
 	struct lw_thread_snap key = { .tid = tid };
 
+	if (!m->nprev)
+		return NULL;
 	return bsearch(&key, m->prev, m->nprev, sizeof(key), cmp_snap);
 }
 
