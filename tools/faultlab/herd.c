@@ -161,10 +161,20 @@ static void worker_loop(struct herd *h, int idx)
 	close(ep);
 }
 
+/* Only there to interrupt epoll_wait (EINTR) when the run stops. */
+static void wake_handler(int sig)
+{
+	(void)sig;
+}
+
 static void *worker_thread(void *arg)
 {
 	struct worker_arg *wa = arg;
+	sigset_t set;
 
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 	worker_loop(wa->h, wa->idx);
 	return NULL;
 }
@@ -455,7 +465,12 @@ static void stop_workers(struct herd *h)
 		if (!WIFEXITED(status) || WEXITSTATUS(status))
 			fl_fail("herd: worker process %d failed", h->children[i]);
 	}
-	/* Threads notice the stop within one epoll_wait timeout. */
+	/*
+	 * Kick worker threads out of epoll_wait; one that was just about to
+	 * enter it still notices the stop within one wait timeout.
+	 */
+	for (int i = 0; i < h->nthreads; i++)
+		pthread_kill(h->threads[i], SIGUSR1);
 	for (int i = 0; i < h->nthreads; i++)
 		pthread_join(h->threads[i], NULL);
 }
@@ -476,6 +491,13 @@ int fl_run_herd(const struct fl_opts *o)
 	if (h.sh == MAP_FAILED || !h.threads || !h.children || !args) {
 		fl_fail("out of memory");
 		return 1;
+	}
+	if (!o->processes) {
+		/* No SA_RESTART: the signal must make epoll_wait fail EINTR. */
+		struct sigaction sa = { .sa_handler = wake_handler };
+
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGUSR1, &sa, NULL);
 	}
 	/* Workers (and forks) first, while this process has one thread. */
 	if (setup_listeners(&h) == 0 && start_workers(&h, args) == 0 &&

@@ -62,6 +62,10 @@ static const struct scenario scenarios[] = {
 	{ "herd", fl_run_herd,
 	  BIT(O_WORKERS) | BIT(O_PROCESSES) | BIT(O_EXCLUSIVE) | BIT(O_REUSEPORT) |
 	  BIT(O_RATE) },
+	{ "lt-hotloop", fl_run_edge, 0 },
+	{ "lt-drain", fl_run_edge, 0 },
+	{ "et-undrained", fl_run_edge, BIT(O_CHUNK) | BIT(O_SEND) },
+	{ "et-correct", fl_run_edge, BIT(O_CHUNK) | BIT(O_SEND) },
 };
 
 static const char help_text[] =
@@ -87,6 +91,24 @@ static const char help_text[] =
 "                  preempts it for L ms; the loop stays runnable\n"
 "  healthy [--threads K]\n"
 "      Loopback TCP echo at ~2000 req/s per loop, no faults (default 5 s).\n"
+"  herd [--workers N] [--processes] [--exclusive | --reuseport] [--rate R]\n"
+"      N workers (default 4; threads, or processes with --processes), each\n"
+"      with its own epoll fd, wait on ONE shared non-blocking listener\n"
+"      (level-triggered; EPOLLEXCLUSIVE with --exclusive; one SO_REUSEPORT\n"
+"      listener per worker with --reuseport). fl-client connects R times a\n"
+"      second (default 20); a woken worker calls accept4 once (EAGAIN =\n"
+"      futile). Default 5 s.\n"
+"  lt-hotloop\n"
+"      Level-triggered connection with 1 unread byte: epoll_wait returns it\n"
+"      every iteration, the loop never reads it. Default 5 s.\n"
+"  lt-drain\n"
+"      Control: peer sends 8 bytes every 20 ms, the loop reads all of it.\n"
+"  et-undrained [--chunk B] [--send-s S]\n"
+"      EPOLLET connection; peer sends 4096 bytes every 50 ms for S s\n"
+"      (default 2) then idles with the connection open; the loop reads only\n"
+"      B bytes (default 100) per edge: bytes left, then a starved socket.\n"
+"  et-correct [--chunk B] [--send-s S]\n"
+"      Control: same traffic, the loop reads B-byte reads until EAGAIN.\n"
 "\n"
 "Global options:\n"
 "  --duration-s S       bound the scenario's active phase to S seconds\n"
@@ -97,10 +119,13 @@ static const char help_text[] =
 "\n"
 "Output (stdout, one JSON object per line, flushed per line):\n"
 "  {\"event\":\"ready\",\"scenario\":..,\"pid\":..,\"loop_tid\":..,\"tids\":[..],\n"
-"   \"fd\":..,\"port\":..,...}     once set up, before any fault\n"
-"  {\"event\":\"inject\",\"cause\":..,\"ms\":..,\"tid\":..}   per injected fault,\n"
-"                                 with its measured length\n"
-"  {\"event\":\"done\",...counts...}   last line\n"
+"   \"fd\":..,\"port\":..,...}\n"
+"      once set up, before any fault; herd adds \"pids\"; stall, healthy,\n"
+"      lt-* and et-* add \"local_port\"/\"remote_port\" of the loop's socket\n"
+"  {\"event\":\"inject\",\"cause\":..,\"ms\":..,\"tid\":..}\n"
+"      per injected fault, with its measured length (monotonic clock)\n"
+"  {\"event\":\"done\",...counts...}\n"
+"      last line\n"
 "Diagnostics go to stderr. Exit 0 on success, 1 on a runtime failure,\n"
 "2 on bad usage. SIGINT/SIGTERM stop the run cleanly (done is printed).\n";
 
