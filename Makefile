@@ -32,7 +32,9 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 -Wno-forma
 CFLAGS := -O2 -g $(WARN) -D_GNU_SOURCE -std=gnu11 $(SANFLAGS) $(EXTRA_CFLAGS)
 CPPFLAGS := -Iinclude -Iagent -I$(BUILD) -MMD -MP
 LDFLAGS := $(SANFLAGS)
-AGENT_LIBS := -lbpf -lelf -lz -lncursesw -linih
+# Libraries the plain-C core may need; the agent adds libbpf's.
+CORE_LIBS := -lncursesw -linih -lm
+AGENT_LIBS := -lbpf -lelf -lz $(CORE_LIBS)
 
 # clang -target bpf lacks the host's system include paths; pass them on.
 CLANG_SYS_INCLUDES = $(shell $(CLANG) -v -E - </dev/null 2>&1 \
@@ -56,11 +58,17 @@ FAULTLAB_OBJS := $(patsubst tools/faultlab/%.c,$(BUILD)/obj-faultlab/%.o,$(FAULT
 TOOL_SRCS := $(wildcard tools/bench/*.c)
 TOOL_BINS := $(patsubst tools/bench/%.c,$(BUILD)/tools/%,$(TOOL_SRCS))
 
+# libFuzzer harnesses: built with clang from the core sources directly, so the
+# code under test is instrumented; `make test` replays their corpora.
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
+FUZZ_SECONDS ?= 60
+
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 
-.PHONY: all deps deps-test run test unit e2e asan bench clean install
-all: $(BUILD)/loopwatch $(BUILD)/faultlab $(TOOL_BINS) $(UNIT_BINS)
+.PHONY: all deps deps-test run test unit e2e asan bench fuzz clean install
+all: $(BUILD)/loopwatch $(BUILD)/faultlab $(TOOL_BINS) $(UNIT_BINS) $(FUZZ_BINS)
 
 deps:
 	$(Q)tools/install-deps.sh build
@@ -89,6 +97,13 @@ bench: deps-test
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)BUILD=$(BUILD) tools/bench/run.sh $(ARGS)
 
+# Grow the corpora: each harness runs FUZZ_SECONDS; new inputs land in
+# tests/fuzz/corpus/<name>/ (commit them).
+fuzz: $(FUZZ_BINS)
+	$(Q)for f in $(FUZZ_BINS); do n=$$(basename $$f); n=$${n#fuzz_}; \
+		mkdir -p tests/fuzz/corpus/$$n; \
+		$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 tests/fuzz/corpus/$$n || exit 1; done
+
 install: all
 	install -D -m 0755 $(BUILD)/loopwatch $(DESTDIR)/usr/local/sbin/loopwatch
 	install -D -m 0644 tools/loopwatch.service $(DESTDIR)/etc/systemd/system/loopwatch.service
@@ -98,7 +113,7 @@ clean:
 	$(call msg,CLEAN,build)
 	$(Q)rm -rf build build-san
 
-$(BUILD)/bpf $(BUILD)/agent $(BUILD)/obj-faultlab $(BUILD)/tests $(BUILD)/tools:
+$(BUILD)/bpf $(BUILD)/agent $(BUILD)/obj-faultlab $(BUILD)/tests $(BUILD)/tools $(BUILD)/fuzz:
 	$(Q)mkdir -p $@
 
 $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c vmlinux.h | $(BUILD)/bpf
@@ -133,7 +148,7 @@ $(CORE_LIB): $(CORE_OBJS)
 
 $(BUILD)/loopwatch: $(MAIN_OBJS) $(CORE_LIB)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ $(AGENT_LIBS) -lm -o $@
+	$(Q)$(CC) $(LDFLAGS) $^ $(AGENT_LIBS) -o $@
 
 $(BUILD)/obj-faultlab/%.o: tools/faultlab/%.c | $(BUILD)/obj-faultlab
 	$(call msg,CC,$@)
@@ -149,6 +164,11 @@ $(BUILD)/tools/%: tools/bench/%.c | $(BUILD)/tools
 
 $(BUILD)/tests/%: tests/unit/%.c $(CORE_LIB) | $(BUILD)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $< $(CORE_LIB) -lcmocka -lm -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $< $(CORE_LIB) -lcmocka $(CORE_LIBS) -o $@
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(CORE_SRCS) $(BUILD)/syscall_names.h | $(BUILD)/fuzz
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) -g -O1 $(WARN) -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
+		-Iinclude -Iagent -I$(BUILD) -MMD -MP $< $(CORE_SRCS) $(CORE_LIBS) -o $@
 
 -include $(wildcard $(BUILD)/*/*.d)

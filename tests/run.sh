@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Runs the unit tests (cmocka binaries) and the end-to-end tests (scripts that
 # print "ok - ..." / "not ok - ..." per assertion), then one closing line:
-# "N passed, N failed". Usage: tests/run.sh [unit|e2e|all] [e2e-name-filter]
+# "N passed, N failed". Usage: tests/run.sh [unit|fuzz|e2e|all] [e2e-name-filter]
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -25,6 +25,24 @@ run_unit() {
 		# a binary that crashed reports nothing: count it as a failure
 		if [ -z "$p" ] && [ -z "$f" ]; then
 			echo "$(basename "$t"): crashed"
+			failed=$((failed + 1))
+		fi
+	done
+}
+
+# Replay every fuzz corpus input once through its harness (regression).
+run_fuzz() {
+	local f n out
+	for f in "$BUILD"/fuzz/fuzz_*; do
+		case $f in *.d) continue ;; esac
+		n=$(basename "$f")
+		n=${n#fuzz_}
+		if out=$("$f" tests/fuzz/corpus/"$n"/* 2>&1); then
+			echo "fuzz $n: corpus of $(ls tests/fuzz/corpus/"$n" | wc -l) inputs replayed"
+			passed=$((passed + 1))
+		else
+			echo "fuzz $n: FAILED"
+			echo "$out" | tail -20 | sed 's/^/#   /'
 			failed=$((failed + 1))
 		fi
 	done
@@ -59,9 +77,10 @@ run_e2e() {
 
 case $what in
 unit) run_unit ;;
+fuzz) run_fuzz ;;
 e2e) run_e2e ;;
-all) run_unit; run_e2e ;;
-*) echo "usage: tests/run.sh [unit|e2e|all] [filter]" >&2; exit 2 ;;
+all) run_unit; run_fuzz; run_e2e ;;
+*) echo "usage: tests/run.sh [unit|fuzz|e2e|all] [filter]" >&2; exit 2 ;;
 esac
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
