@@ -243,6 +243,13 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	lw_log_init(a.opt.verbose);
+	for (unsigned int i = 0; i < a.opt.npids; i++) {
+		if (kill((pid_t)a.opt.pids[i], 0) && errno == ESRCH) {
+			fprintf(stderr, "loopwatch: no process with pid %u (try 'loopwatch --help')\n",
+				a.opt.pids[i]);
+			return EXIT_USAGE;
+		}
+	}
 	a.view = a.opt.view;
 	if (a.view == LW_VIEW_AUTO)
 		a.view = isatty(STDOUT_FILENO) ? LW_VIEW_TOP : LW_VIEW_JSON;

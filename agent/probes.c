@@ -24,12 +24,37 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return 0;
 }
 
+/* Effective capability set from /proc/self/status (no libcap needed). */
+static uint64_t effective_caps(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	unsigned long long caps = 0;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "CapEff: %llx", &caps) == 1)
+			break;
+	fclose(f);
+	return caps;
+}
+
+#define CAP_BIT(n) (1ull << (n))
+#define LW_CAP_SYS_ADMIN 21
+#define LW_CAP_PERFMON 38
+#define LW_CAP_BPF 39
+
 static int check_host(void)
 {
+	uint64_t caps = effective_caps();
 	struct stat st;
 
-	if (geteuid() != 0) {
-		lw_err("missing privilege: loopwatch must run as root (it needs CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN)");
+	/* loading tracing programs needs CAP_BPF with CAP_PERFMON, or the
+	 * CAP_SYS_ADMIN they were split from */
+	if (!(caps & CAP_BIT(LW_CAP_SYS_ADMIN)) &&
+	    !((caps & CAP_BIT(LW_CAP_BPF)) && (caps & CAP_BIT(LW_CAP_PERFMON)))) {
+		lw_err("missing privilege: loopwatch needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN); run it as root");
 		return -EPERM;
 	}
 	if (stat("/sys/kernel/btf/vmlinux", &st)) {
