@@ -142,7 +142,9 @@ int lw_options_parse(struct lw_options *o, int argc, char **argv, void *out, cha
 	int c, rc = 0;
 
 	opterr = 0;
-	optind = 1;
+	/* 0, not 1: glibc then also forgets a half-parsed cluster like "-5d" of
+	 * an earlier call, whose pointer would dangle (found by fuzz_options) */
+	optind = 0;
 	while ((c = getopt_long(argc, argv, ":p:c:d:i:vhV", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
