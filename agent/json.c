@@ -106,6 +106,15 @@ void lw_json_u64(struct lw_json *j, const char *k, uint64_t val)
 	putf(j, "%" PRIu64, val);
 }
 
+void lw_json_bool(struct lw_json *j, const char *k, bool val)
+{
+	key(j, k);
+	if (val)
+		put(j, "true", 4);
+	else
+		put(j, "false", 5);
+}
+
 void lw_json_i64(struct lw_json *j, const char *k, int64_t val)
 {
 	key(j, k);

@@ -23,6 +23,7 @@ void lw_json_free(struct lw_json *j);
 void lw_json_begin(struct lw_json *j, const char *type, const struct timespec *realtime);
 void lw_json_str(struct lw_json *j, const char *key, const char *val);
 void lw_json_u64(struct lw_json *j, const char *key, uint64_t val);
+void lw_json_bool(struct lw_json *j, const char *key, bool val);
 void lw_json_i64(struct lw_json *j, const char *key, int64_t val);
 /* Fixed three decimals; non-finite values are written as 0. */
 void lw_json_num(struct lw_json *j, const char *key, double val);

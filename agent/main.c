@@ -33,6 +33,7 @@ struct agent {
 	struct lw_selfstat self;
 	enum lw_view view;
 	uint64_t lost_seen;
+	uint64_t last_interval_ns;
 	int epfd, tick_fd, end_fd, sig_fd;
 	bool stop;
 };
@@ -90,6 +91,12 @@ static void on_interval(struct agent *a)
 	lost = lw_probes_stat(&a->probes, LW_STAT_EVENTS_LOST);
 	a->model.lost_events = lost - a->lost_seen;
 	a->lost_seen = lost;
+	if (a->model.lost_events) {
+		lw_warn("%llu events lost this interval: the ring buffer was full; event counts are incomplete",
+			(unsigned long long)a->model.lost_events);
+		for (size_t i = 0; i < a->model.nprocs; i++)
+			a->model.procs[i]->iv.incomplete = true;
+	}
 
 	st.events = a->model.events;
 	st.lost_events = a->model.lost_events;
@@ -106,6 +113,7 @@ static void on_interval(struct agent *a)
 	}
 	fflush(stdout);
 	lw_model_end_interval(&a->model);
+	a->last_interval_ns = lw_now_ns();
 }
 
 static int add_fd(int epfd, int fd, uint32_t id)
@@ -208,8 +216,10 @@ static int run(struct agent *a)
 			}
 		}
 	}
-	/* the last, partial interval still reaches the outputs */
-	on_interval(a);
+	/* the last, partial interval still reaches the outputs, unless an
+	 * interval has only just been reported */
+	if (lw_now_ns() - a->last_interval_ns > 50000000ull)
+		on_interval(a);
 	return 0;
 }
 

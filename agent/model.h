@@ -29,6 +29,8 @@ struct lw_interval {
 	uint64_t retransmits, drops, snd_eagain, accept_overflows, saturated;
 	uint64_t fds, fd_limit;
 	bool active;			/* anything seen: the process gets a summary */
+	bool incomplete;		/* events were lost this interval: event-based
+					 * counts may be short */
 };
 
 /* Running totals since the agent started, for the textfile. */

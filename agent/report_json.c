@@ -57,6 +57,7 @@ const char *lw_json_summary(struct lw_json *j, const struct timespec *now,
 	lw_json_u64(j, "saturated", iv->saturated);
 	lw_json_u64(j, "fds", iv->fds);
 	lw_json_u64(j, "fd_limit", iv->fd_limit);
+	lw_json_bool(j, "incomplete", iv->incomplete);
 	return lw_json_end(j);
 }
 
