@@ -160,7 +160,7 @@ $(BUILD)/faultlab: $(FAULTLAB_OBJS)
 
 $(BUILD)/tools/%: tools/bench/%.c | $(BUILD)/tools
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -pthread $< -lm -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -pthread $< -lbpf -lelf -lz -lm -o $@
 
 $(BUILD)/tests/%: tests/unit/%.c $(CORE_LIB) | $(BUILD)/tests
 	$(call msg,CC,$@)
