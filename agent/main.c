@@ -102,6 +102,9 @@ static void on_interval(struct agent *a)
 	st.lost_events = a->model.lost_events;
 	st.cpu_pct = lw_selfstat_cpu_pct(&a->self);
 	st.rss_kb = lw_selfstat_rss_kb();
+	st.threads = n;
+	st.procs = a->model.nprocs;
+	st.threads_dropped = lw_probes_stat(&a->probes, LW_STAT_THREADS_DROPPED);
 	clock_gettime(CLOCK_REALTIME, &now);
 	if (a->view == LW_VIEW_JSON) {
 		for (size_t i = 0; i < a->model.nprocs; i++)

@@ -13,6 +13,8 @@ struct lw_agent_stats {
 	uint64_t events, lost_events;
 	double cpu_pct;
 	uint64_t rss_kb;
+	uint64_t threads, procs;	/* state the agent holds: bounded */
+	uint64_t threads_dropped;	/* loop threads the kernel map had no room for */
 };
 
 /* JSON lines; each returns the line (newline included) or NULL. */

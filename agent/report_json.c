@@ -69,5 +69,8 @@ const char *lw_json_agent(struct lw_json *j, const struct timespec *now,
 	lw_json_u64(j, "lost_events", a->lost_events);
 	lw_json_num(j, "cpu_pct", a->cpu_pct);
 	lw_json_u64(j, "rss_kb", a->rss_kb);
+	lw_json_u64(j, "threads", a->threads);
+	lw_json_u64(j, "procs", a->procs);
+	lw_json_u64(j, "threads_dropped", a->threads_dropped);
 	return lw_json_end(j);
 }

@@ -229,15 +229,22 @@ int BPF_PROG(lw_sched_switch, bool preempt, struct task_struct *prev, struct tas
 	return 0;
 }
 
-/* Not deleted here: the agent folds in the counts of the thread's last
- * interval first, then deletes it. A reused tid re-initialises the entry. */
+/* A thread that finished iterations since the agent last read the map is
+ * only marked: the agent folds in its last counts, then deletes it. One with
+ * nothing new goes at once, so that thread churn does not fill the map. A
+ * reused tid re-initialises a marked entry. */
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(lw_thread_exit, struct task_struct *task)
 {
 	__u32 tid = task->pid;
 	struct lw_thread *t = bpf_map_lookup_elem(&lw_threads, &tid);
+	__u64 epoch = lw_epoch;
 
-	if (t)
+	if (!t)
+		return 0;
+	if (t->max_epoch[epoch & 1] == epoch && t->iterations)
 		t->exited = 1;
+	else
+		bpf_map_delete_elem(&lw_threads, &tid);
 	return 0;
 }

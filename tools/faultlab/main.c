@@ -66,6 +66,7 @@ static const struct scenario scenarios[] = {
 	{ "lt-drain", fl_run_edge, 0 },
 	{ "et-undrained", fl_run_edge, BIT(O_CHUNK) | BIT(O_SEND) },
 	{ "et-correct", fl_run_edge, BIT(O_CHUNK) | BIT(O_SEND) },
+	{ "churn", fl_run_churn, BIT(O_COUNT) | BIT(O_PROCESSES) },
 };
 
 static const char help_text[] =
@@ -109,6 +110,9 @@ static const char help_text[] =
 "      B bytes (default 100) per edge: bytes left, then a starved socket.\n"
 "  et-correct [--chunk B] [--send-s S]\n"
 "      Control: same traffic, the loop reads B-byte reads until EAGAIN.\n"
+"  churn [--count N] [--processes]\n"
+"      N short-lived loop threads (or processes), 64 alive at a time, each\n"
+"      running three epoll_wait iterations and exiting.\n"
 "\n"
 "Global options:\n"
 "  --duration-s S       bound the scenario's active phase to S seconds\n"
