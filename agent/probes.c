@@ -282,6 +282,7 @@ uint64_t lw_probes_stat(struct lw_probes *p, unsigned int idx)
 		return 0;
 	uint64_t vals[ncpu];
 
+	memset(vals, 0, sizeof(vals));
 	if (bpf_map_lookup_elem(bpf_map__fd(p->skel->maps.lw_stats), &idx, vals))
 		return 0;
 	for (int i = 0; i < ncpu; i++)
