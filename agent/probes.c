@@ -87,8 +87,24 @@ static const char *tracefs_root(void)
 	return stat(TRACEFS "/events", &st) ? "/sys/kernel/debug/tracing" : TRACEFS;
 }
 
+/* Which detection a program serves, by its name's prefix. */
+static const struct {
+	const char *prefix;
+	const char *detection;
+} detections[] = {
+	{ "lw_", "loop lag and stalls" },
+};
+
+static const char *detection_of(const char *prog)
+{
+	for (size_t i = 0; i < sizeof(detections) / sizeof(detections[0]); i++)
+		if (!strncmp(prog, detections[i].prefix, strlen(detections[i].prefix)))
+			return detections[i].detection;
+	return "its detection";
+}
+
 /* Turn off programs whose hook this kernel lacks, so the rest still loads;
- * say which. Returns the number turned off. */
+ * say which detection loses what. Returns the number turned off. */
 static unsigned int disable_missing(struct bpf_object *obj)
 {
 	struct btf *vmlinux = btf__load_vmlinux_btf();
@@ -102,14 +118,15 @@ static unsigned int disable_missing(struct bpf_object *obj)
 		bool ok = true;
 
 		if (!strncmp(sec, "tracepoint/", 11)) {
-			snprintf(path, sizeof(path), "%s/events/%s", tracefs_root(), sec + 11);
+			snprintf(path, sizeof(path), "%s/events/%s/id", tracefs_root(), sec + 11);
 			ok = !stat(path, &st);
 		} else if (!strncmp(sec, "tp_btf/", 7) && vmlinux) {
 			snprintf(path, sizeof(path), "btf_trace_%s", sec + 7);
 			ok = btf__find_by_name_kind(vmlinux, path, BTF_KIND_TYPEDEF) >= 0;
 		}
 		if (!ok) {
-			lw_warn("kernel lacks hook %s: %s is off", sec, bpf_program__name(prog));
+			lw_warn("kernel lacks hook %s: program %s is off, %s misses what it saw",
+				sec, bpf_program__name(prog), detection_of(bpf_program__name(prog)));
 			bpf_program__set_autoload(prog, false);
 			off++;
 		}

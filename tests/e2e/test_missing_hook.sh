@@ -1,0 +1,23 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# A tracepoint the kernel lacks turns off only the program that needs it: the
+# agent names it and the detection it belongs to, and everything else works.
+# The hook is hidden inside a private mount namespace, so the host keeps it.
+. "$(dirname "$0")/lib.sh"
+
+hide=/sys/kernel/tracing/events/syscalls/sys_enter_epoll_pwait2
+unshare -m sh -c "mount -t tmpfs none $hide && exec $LW --json -d 5 -c faultlab" \
+	>"$T/hook.json" 2>"$T/hook.err" &
+AGENT_PID=$!
+for _ in $(seq 200); do grep -q attached "$T/hook.err" && break; sleep 0.05; done
+faultlab_run hook stall --cause sleep --ms 80 --every-ms 300 --count 3
+wait "$AGENT_PID"
+rc=$?
+AGENT_PID=
+pid=$(fl hook .pid)
+check "agent runs and exits 0 without the hook (status $rc)" test "$rc" -eq 0
+check "it names the missing hook, the program and the detection" \
+	grep -q "kernel lacks hook tracepoint/syscalls/sys_enter_epoll_pwait2: program lw_enter_epoll_pwait2 is off, loop lag and stalls" "$T/hook.err"
+check "exactly one program is off" test "$(grep -c 'kernel lacks hook' "$T/hook.err")" -eq 1
+check "stalls of an epoll_wait loop are still reported" q hook \
+	"[.[] | select(.type==\"stall\" and .pid==$pid)] | length == 3"
