@@ -1,0 +1,448 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# loopwatch overhead benchmark (DESIGN.md "Performance budget"). `make bench`
+# runs it; `make bench ARGS=--smoke` is the short CI form.
+#
+#   tools/bench/run.sh [--smoke] [--rounds N] [--seconds S] [--conns C]
+#                      [--no-lock] [--skip PART,...]
+#
+# Parts, each printed as a table and then as "figure NAME VALUE" lines:
+#   saturation  epoll echo server on loopback at saturation, interleaved
+#               rounds of baseline / loopwatch (JSON to /dev/null and a
+#               textfile every second) / the bpftrace peer (tools/bench/peer.bt)
+#               / empty programs on loopwatch's hooks (the floor)
+#   percall     write + epoll_wait(0) + read on an eventfd: ns per iteration
+#               without tracing, with empty programs on loopwatch's hooks (the
+#               floor), with loopwatch, with the bpftrace peer
+#   agentcpu    agent CPU idle and at 100k loop iterations/s, lost events
+#   scale       1,000 loop threads and 100,000 sockets: agent RSS, map memory
+#   probecost   kernel.bpf_stats_enabled=1 for one loaded run: ns per program
+# Measured runs take /tmp/loopwatch-e2e.lock (the e2e tests' lock) so they do
+# not overlap with timing-sensitive tests; --no-lock when the caller holds it.
+# Values are reported, never asserted: the exit status says only whether
+# every part ran.
+set -u
+cd "$(dirname "$0")/../.."
+BUILD=${BUILD:-build}
+LW=$BUILD/loopwatch
+TOOLS=$BUILD/tools
+LOCK=/tmp/loopwatch-e2e.lock
+
+rounds=5 seconds=5 conns=16 smoke=0 use_lock=1 skip=""
+pc_iters=400000 pc_runs=3 cpu_secs=10 scale_threads=1000 scale_sockets=100000 scale_secs=6
+while [ $# -gt 0 ]; do
+	case $1 in
+	--smoke) smoke=1 ;;
+	--rounds) rounds=$2; shift ;;
+	--seconds) seconds=$2; shift ;;
+	--conns) conns=$2; shift ;;
+	--no-lock) use_lock=0 ;;
+	--skip) skip=$2; shift ;;
+	-h|--help) sed -n '3,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	*) echo "run.sh: unknown option '$1' (try --help)" >&2; exit 2 ;;
+	esac
+	shift
+done
+if [ "$smoke" = 1 ]; then
+	rounds=1 seconds=1 pc_iters=50000 pc_runs=1 cpu_secs=2
+	scale_threads=100 scale_sockets=2000 scale_secs=3
+fi
+if [ "$(id -u)" -ne 0 ]; then
+	echo "run.sh: must run as root (loads BPF programs)" >&2
+	exit 1
+fi
+for b in "$LW" "$TOOLS/echo_server" "$TOOLS/echo_load" "$TOOLS/percall" "$TOOLS/empty_progs" \
+	"$TOOLS/scale" "$BUILD/loopwatch.bpf.o"; do
+	[ -e "$b" ] || { echo "run.sh: $b is missing (make all)" >&2; exit 1; }
+done
+command -v bpftrace >/dev/null || { echo "run.sh: bpftrace is missing" >&2; exit 1; }
+
+T=$(mktemp -d /tmp/lw-bench.XXXXXX)
+declare -a BG=()
+failed=0
+stats_was=$(sysctl -n kernel.bpf_stats_enabled 2>/dev/null || echo 0)
+cleanup() {
+	for p in "${BG[@]}"; do kill -INT "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	sysctl -qw kernel.bpf_stats_enabled="$stats_was" 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# The load runs on the last CPU with the server: one core's worth of
+# request handling, so throughput is the inverse of the CPU cost per request
+# and the tracers' cost shows in full. Agent and peer run where they like.
+CPU=$(($(nproc) - 1))
+
+lock() { [ "$use_lock" = 1 ] && { exec 9>"$LOCK"; flock 9; }; return 0; }
+unlock() { [ "$use_lock" = 1 ] && { flock -u 9; exec 9>&-; }; return 0; }
+skipped() { [[ ",$skip," == *",$1,"* ]]; }
+fail() { echo "run.sh: $*" >&2; failed=1; }
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+kv() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" | head -1; }
+# ticks of user + system CPU of a process (/proc/PID/stat fields 14, 15)
+cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | awk '{ print $12 + $13 }'; }
+rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
+hwm_kb() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
+HZ=$(getconf CLK_TCK)
+pct() { awk -v d="$1" -v s="$2" -v hz="$HZ" 'BEGIN { printf "%.2f", (s > 0 ? 100 * d / hz / s : 0) }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "nan" }'; }
+fig() { printf 'figure %s %s\n' "$1" "$2"; }
+
+# wait_for FILE PATTERN PID: until PATTERN shows in FILE or PID dies (10 s).
+wait_for() {
+	for _ in $(seq 200); do
+		grep -q "$2" "$1" 2>/dev/null && return 0
+		kill -0 "$3" 2>/dev/null || return 1
+		sleep 0.05
+	done
+	return 1
+}
+
+# agent_up NAME [ARGS...]: loopwatch with JSON to $T/NAME.json, the textfile
+# into $T/prom/, until attached. Sets APID.
+agent_up() {
+	local name=$1
+	shift
+	mkdir -p "$T/prom"
+	"$LW" --json --prom-file "$T/prom/loopwatch.prom" "$@" >"$T/$name.json" 2>"$T/$name.err" &
+	APID=$!
+	BG+=("$APID")
+	AGENT_T0=$(date +%s.%N)
+	wait_for "$T/$name.err" attached "$APID" || { fail "loopwatch did not attach: $(tail -2 "$T/$name.err")"; return 1; }
+}
+# agent_down: SIGINT and wait; AGENT_SECS is how long it ran.
+agent_down() {
+	kill -INT "$APID" 2>/dev/null
+	wait "$APID" 2>/dev/null
+	AGENT_SECS=$(awk -v a="$AGENT_T0" -v b="$(date +%s.%N)" 'BEGIN { print b - a }')
+}
+
+# peer_up NAME: the bpftrace peer, until its probes are attached. Sets BPID.
+peer_up() {
+	bpftrace tools/bench/peer.bt >"$T/$1.bt" 2>"$T/$1.bterr" &
+	BPID=$!
+	BG+=("$BPID")
+	wait_for "$T/$1.bt" Attaching "$BPID" || { fail "bpftrace did not attach: $(tail -2 "$T/$1.bterr")"; return 1; }
+	sleep 0.2
+}
+peer_down() { kill -INT "$BPID" 2>/dev/null; wait "$BPID" 2>/dev/null; }
+
+floor_up() {
+	"$TOOLS/empty_progs" "$BUILD/loopwatch.bpf.o" >"$T/floor.out" 2>"$T/floor.err" &
+	FPID=$!
+	BG+=("$FPID")
+	wait_for "$T/floor.out" attached "$FPID" || { fail "empty programs did not attach: $(tail -2 "$T/floor.err")"; return 1; }
+}
+floor_down() { kill -INT "$FPID" 2>/dev/null; wait "$FPID" 2>/dev/null; }
+
+# events and lost events in the agent lines of a JSON file
+agent_sum() { jq -s "[.[] | select(.type==\"agent\") | .$2] | add // 0" "$T/$1.json" 2>/dev/null || echo 0; }
+
+echo "loopwatch benchmark: $(nproc) CPUs, $(sed -n 's/^model name\t*: //p' /proc/cpuinfo | head -1), Linux $(uname -r)"
+echo "mode: $([ "$smoke" = 1 ] && echo smoke || echo full), $rounds round(s) of $seconds s, $conns connections"
+
+# ---------------------------------------------------------------- saturation
+saturation() {
+	local r cfg order line rps p99 c0 c1 port
+	echo
+	echo "== saturation: echo server (1 loop thread) + load ($conns connections, 64 B requests), both on CPU $CPU"
+	taskset -c "$CPU" "$TOOLS/echo_server" >"$T/server.out" 2>"$T/server.err" &
+	SPID=$!
+	BG+=("$SPID")
+	wait_for "$T/server.out" '^port' "$SPID" || { fail "echo server did not start"; return; }
+	port=$(awk '/^port/ { print $2 }' "$T/server.out")
+	: >"$T/sat.tsv"
+	for r in $(seq "$rounds"); do
+		# rotate the order so no configuration always follows another
+		case $((r % 4)) in
+		1) order="base floor loopwatch bpftrace" ;;
+		2) order="floor loopwatch bpftrace base" ;;
+		3) order="loopwatch bpftrace base floor" ;;
+		0) order="bpftrace base floor loopwatch" ;;
+		esac
+		lock
+		for cfg in $order; do
+			case $cfg in
+			loopwatch) agent_up "sat$r" || continue; TPID=$APID ;;
+			bpftrace) peer_up "sat$r" || continue; TPID=$BPID ;;
+			floor) floor_up || continue; TPID=$FPID ;;
+			base) TPID= ;;
+			esac
+			[ -n "$TPID" ] && c0=$(cpu_ticks "$TPID")
+			line=$(taskset -c "$CPU" "$TOOLS/echo_load" --port "$port" --conns "$conns" \
+				--seconds "$seconds" --warmup-ms 300)
+			rps=$(echo "$line" | kv rps)
+			p99=$(echo "$line" | kv p99_us)
+			if [ -n "$TPID" ]; then
+				c1=$(cpu_ticks "$TPID")
+				rss=$(rss_kb "$TPID")
+				cpu=$(pct $((c1 - c0)) "$(awk -v s="$seconds" 'BEGIN { print s + 0.3 }')")
+			else
+				rss=0 cpu=0
+			fi
+			case $cfg in
+			loopwatch) agent_down
+				ev=$(awk -v e="$(agent_sum "sat$r" events)" -v s="$AGENT_SECS" 'BEGIN { printf "%.2f", e / s }')
+				lost=$(agent_sum "sat$r" lost_events)
+				[ -s "$T/prom/loopwatch.prom" ] && touch "$T/prom.seen" ;;
+			bpftrace) peer_down; ev=nan lost=nan ;;
+			floor) floor_down; ev=nan lost=nan ;;
+			base) ev=nan lost=nan ;;
+			*) ev=0 lost=0 ;;
+			esac
+			[ -n "$rps" ] || { fail "load generator failed ($cfg): $line"; continue; }
+			printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$r" "$cfg" "$rps" "$p99" "$cpu" "$ev" "$lost" "$rss" >>"$T/sat.tsv"
+		done
+		unlock
+	done
+	kill -INT "$SPID" 2>/dev/null
+	wait "$SPID" 2>/dev/null
+
+	# per round, each configuration against that round's baseline
+	awk -F'\t' '$2 == "base" { b[$1] = $3; p[$1] = $4 }
+		{ rps[$1, $2] = $3; p99[$1, $2] = $4 }
+		END { for (k in rps) { split(k, a, SUBSEP); if (b[a[1]] > 0 && p[a[1]] > 0)
+			print a[2], rps[k] / b[a[1]], p99[k] / p[a[1]] } }' "$T/sat.tsv" >"$T/sat.ratio"
+	printf '%-10s %10s %9s %8s %9s %8s %10s %7s %9s\n' config req/s ratio p99_us p99_ratio cpu_pct events/s lost rss_kb
+	for cfg in base floor loopwatch bpftrace; do
+		local m_rps m_p99 m_r m_pr m_cpu m_ev m_lost m_rss
+		m_rps=$(awk -F'\t' -v c=$cfg '$2 == c { print $3 }' "$T/sat.tsv" | median)
+		m_p99=$(awk -F'\t' -v c=$cfg '$2 == c { print $4 }' "$T/sat.tsv" | median)
+		m_r=$(printf '%.3f' "$(awk -v c=$cfg '$1 == c { print $2 }' "$T/sat.ratio" | median)")
+		m_pr=$(printf '%.3f' "$(awk -v c=$cfg '$1 == c { print $3 }' "$T/sat.ratio" | median)")
+		m_cpu=$(awk -F'\t' -v c=$cfg '$2 == c { print $5 }' "$T/sat.tsv" | median)
+		m_ev=$(awk -F'\t' -v c=$cfg '$2 == c { print $6 }' "$T/sat.tsv" | median)
+		m_lost=$(awk -F'\t' -v c=$cfg '$2 == c { l += $7 } END { if (c != "loopwatch") print "n/a"; else print l + 0 }' "$T/sat.tsv")
+		m_rss=$(awk -F'\t' -v c=$cfg '$2 == c && $8 > m { m = $8 } END { print m + 0 }' "$T/sat.tsv")
+		printf '%-10s %10.0f %9.3f %8.0f %9.3f %8s %10s %7s %9s\n' "$cfg" "$m_rps" "$m_r" "$m_p99" "$m_pr" \
+			"$m_cpu" "$m_ev" "$m_lost" "$m_rss"
+		eval "SAT_${cfg}_rps=$m_rps SAT_${cfg}_ratio=$m_r SAT_${cfg}_p99=$m_p99 SAT_${cfg}_p99ratio=$m_pr"
+		eval "SAT_${cfg}_cpu=$m_cpu SAT_${cfg}_ev=$m_ev SAT_${cfg}_lost=$m_lost SAT_${cfg}_rss=$m_rss"
+	done
+	echo "(medians over rounds; ratios are per round against that round's baseline; floor = programs"
+	echo " that only return 0 on each of loopwatch's hooks; cpu_pct is the"
+	echo " tracer's own process from /proc/PID/stat, % of one core; events/s and lost from its agent lines)"
+	if [ -e "$T/prom.seen" ]; then
+		echo "textfile: written every interval during the loopwatch runs"
+	else
+		echo "textfile: --prom-file wrote no file (not implemented in this build); ran without it"
+	fi
+	fig throughput_ratio_loopwatch "$SAT_loopwatch_ratio"
+	fig throughput_ratio_bpftrace "$SAT_bpftrace_ratio"
+	fig throughput_ratio_floor "$SAT_floor_ratio"
+	fig p99_ratio_loopwatch "$SAT_loopwatch_p99ratio"
+	fig p99_ratio_bpftrace "$SAT_bpftrace_p99ratio"
+	fig baseline_rps "$SAT_base_rps"
+	fig loopwatch_cpu_pct_saturation "$SAT_loopwatch_cpu"
+	fig bpftrace_cpu_pct_saturation "$SAT_bpftrace_cpu"
+	fig loopwatch_events_per_s "$SAT_loopwatch_ev"
+	fig loopwatch_lost_events "$SAT_loopwatch_lost"
+	fig loopwatch_rss_kb "$SAT_loopwatch_rss"
+}
+
+# ------------------------------------------------------------------- percall
+percall() {
+	local r cfg i out
+	echo
+	echo "== per call: write + epoll_wait(timeout 0) + read on an eventfd, $pc_iters iterations x $pc_runs runs per round, CPU $CPU"
+	: >"$T/pc.tsv"
+	for r in $(seq "$rounds"); do
+		lock
+		for cfg in base floor loopwatch bpftrace; do
+			case $cfg in
+			floor) floor_up || continue ;;
+			loopwatch) agent_up "pc$r" || continue ;;
+			bpftrace) peer_up "pc$r" || continue ;;
+			esac
+			for i in $(seq "$pc_runs"); do
+				out=$(taskset -c "$CPU" "$TOOLS/percall" --iterations "$pc_iters" | kv ns_per_iter)
+				[ -n "$out" ] && printf '%s\t%s\n' "$cfg" "$out" >>"$T/pc.tsv"
+			done
+			case $cfg in
+			floor) floor_down ;;
+			loopwatch) agent_down ;;
+			bpftrace) peer_down ;;
+			esac
+		done
+		unlock
+	done
+	local base
+	base=$(awk -v c=base '$1 == c { print $2 }' "$T/pc.tsv" | median)
+	PC_base=$base
+	printf '%-10s %10s %10s %12s\n' config ns/iter added_ns vs_floor
+	for cfg in base floor loopwatch bpftrace; do
+		local m
+		m=$(awk -v c=$cfg '$1 == c { print $2 }' "$T/pc.tsv" | median)
+		eval "PC_$cfg=$m"
+	done
+	for cfg in base floor loopwatch bpftrace; do
+		eval "local m=\$PC_$cfg"
+		local add vs
+		add=$(awk -v a="$m" -v b="$base" 'BEGIN { printf "%.1f", a - b }')
+		vs=$(awk -v a="$m" -v b="$base" -v f="$PC_floor" 'BEGIN { if (f - b > 0) printf "%.2f", (a - b) / (f - b); else print "nan" }')
+		printf '%-10s %10.1f %10s %12s\n' "$cfg" "$m" "$add" "$vs"
+		eval "PC_${cfg}_added=$add PC_${cfg}_vs=$vs"
+	done
+	echo "(medians; floor = a program that only returns 0 on each of loopwatch's hooks)"
+	fig percall_base_ns "$PC_base"
+	fig percall_floor_added_ns "$PC_floor_added"
+	fig percall_loopwatch_added_ns "$PC_loopwatch_added"
+	fig percall_bpftrace_added_ns "$PC_bpftrace_added"
+	fig percall_loopwatch_vs_floor "$PC_loopwatch_vs"
+}
+
+# ------------------------------------------------------------------ agentcpu
+agentcpu() {
+	local c0 c1 ppid it seen
+	echo
+	echo "== agent CPU: $cpu_secs s idle, then $cpu_secs s with a loop at 100k iterations/s"
+	lock
+	agent_up idle || { unlock; return; }
+	sleep 1
+	c0=$(cpu_ticks "$APID")
+	sleep "$cpu_secs"
+	c1=$(cpu_ticks "$APID")
+	CPU_idle=$(pct $((c1 - c0)) "$cpu_secs")
+	CPU_idle_rss=$(rss_kb "$APID")
+	agent_down
+	CPU_idle_lost=$(agent_sum idle lost_events)
+
+	agent_up busy || { unlock; return; }
+	taskset -c "$CPU" "$TOOLS/percall" --rate 100000 --seconds $((cpu_secs + 2)) >"$T/paced.out" &
+	ppid=$!
+	BG+=("$ppid")
+	sleep 1
+	c0=$(cpu_ticks "$APID")
+	sleep "$cpu_secs"
+	c1=$(cpu_ticks "$APID")
+	CPU_busy=$(pct $((c1 - c0)) "$cpu_secs")
+	wait "$ppid"
+	agent_down
+	unlock
+	it=$(kv rate <"$T/paced.out")
+	CPU_busy_lost=$(agent_sum busy lost_events)
+	# iterations loopwatch counted for the paced loop, per second of summaries
+	seen=$(jq -s "[.[] | select(.type==\"summary\" and .pid==$ppid) | .iterations] | if length > 2 then (.[1:-1] | add / length) else 0 end" \
+		"$T/busy.json" 2>/dev/null)
+	printf '%-22s %8s %10s %7s\n' load cpu_pct iter/s lost
+	printf '%-22s %8s %10s %7s\n' idle "$CPU_idle" 0 "$CPU_idle_lost"
+	printf '%-22s %8s %10s %7s\n' "100k iterations/s" "$CPU_busy" "${it:-nan}" "$CPU_busy_lost"
+	echo "(agent CPU from /proc/PID/stat in % of one core; the loop's rate as loopwatch counted it: ${seen:-nan}/s)"
+	fig agent_cpu_pct_idle "$CPU_idle"
+	fig agent_cpu_pct_100k "$CPU_busy"
+	fig agent_lost_events_100k "$CPU_busy_lost"
+	fig agent_iterations_per_s_seen "${seen:-nan}"
+}
+
+# --------------------------------------------------------------------- scale
+# memlock of the maps the agent holds: ids from its fdinfo, sizes from bpftool
+map_memlock_kb() {
+	local ids
+	ids=$(grep -h '^map_id:' /proc/"$1"/fdinfo/* 2>/dev/null | awk '{ print $2 }' | sort -u | paste -sd, -)
+	[ -n "$ids" ] || { echo 0; return; }
+	bpftool -j map show | jq "[.[] | select(.id as \$i | [$ids] | index(\$i)) | .bytes_memlock] | add / 1024 | floor"
+}
+
+scale() {
+	local spid pids loops
+	echo
+	echo "== scale: $scale_threads loop threads, $scale_sockets TCP sockets on loopback"
+	lock
+	agent_up scale || { unlock; return; }
+	"$TOOLS/scale" --threads "$scale_threads" --sockets "$scale_sockets" --seconds "$scale_secs" \
+		>"$T/scale.out" 2>"$T/scale.err" &
+	spid=$!
+	BG+=("$spid")
+	if ! wait_for "$T/scale.out" '^ready' "$spid"; then
+		fail "scale workload did not start: $(tail -2 "$T/scale.err")"
+		agent_down
+		unlock
+		return
+	fi
+	sleep $((scale_secs > 3 ? scale_secs - 2 : 2))
+	SC_rss=$(rss_kb "$APID")
+	SC_hwm=$(hwm_kb "$APID")
+	SC_maps=$(map_memlock_kb "$APID")
+	wait "$spid"
+	agent_down
+	unlock
+	pids=$(sed -n 's/.*pids=\([0-9,]*\).*/\1/p' "$T/scale.out")
+	# loop threads loopwatch saw alive in the workload, at the best interval
+	loops=$(jq -s "[.[] | select(.type==\"summary\" and (.pid as \$p | [$pids] | index(\$p)))] |
+		group_by(.time) | map(map(.loops) | add) | max // 0" "$T/scale.json" 2>/dev/null)
+	SC_lost=$(agent_sum scale lost_events)
+	printf '%-8s %8s %11s %10s %12s %14s %6s\n' threads sockets loops_seen rss_kb peak_rss_kb map_memlock_kb lost
+	printf '%-8s %8s %11s %10s %12s %14s %6s\n' "$scale_threads" "$scale_sockets" "${loops:-0}" "$SC_rss" \
+		"$SC_hwm" "$SC_maps" "$SC_lost"
+	echo "(the workload spreads over $(sed -n 's/.*procs=\([0-9]*\).*/\1/p' "$T/scale.out") processes: the hard RLIMIT_NOFILE here is $(ulimit -Hn))"
+	fig scale_loops_seen "${loops:-0}"
+	fig scale_agent_rss_kb "$SC_rss"
+	fig scale_agent_peak_rss_kb "$SC_hwm"
+	fig scale_map_memlock_kb "$SC_maps"
+}
+
+# ----------------------------------------------------------------- probecost
+probecost() {
+	local port ids
+	echo
+	echo "== probe cost at saturation (kernel.bpf_stats_enabled=1, $seconds s): ns per run of each program"
+	taskset -c "$CPU" "$TOOLS/echo_server" >"$T/server2.out" 2>"$T/server2.err" &
+	SPID=$!
+	BG+=("$SPID")
+	wait_for "$T/server2.out" '^port' "$SPID" || { fail "echo server did not start"; return; }
+	port=$(awk '/^port/ { print $2 }' "$T/server2.out")
+	lock
+	agent_up cost || { unlock; return; }
+	sysctl -qw kernel.bpf_stats_enabled=1
+	taskset -c "$CPU" "$TOOLS/echo_load" --port "$port" --conns "$conns" --seconds "$seconds" \
+		--warmup-ms 0 >"$T/cost.load"
+	ids=$(grep -h '^prog_id:' /proc/"$APID"/fdinfo/* 2>/dev/null | awk '{ print $2 }' | sort -u | paste -sd, -)
+	bpftool -j prog show >"$T/progs.json"
+	sysctl -qw kernel.bpf_stats_enabled="$stats_was"
+	agent_down
+	unlock
+	kill -INT "$SPID" 2>/dev/null
+	wait "$SPID" 2>/dev/null
+	printf '%-24s %12s %10s %8s\n' program runs runs/s ns/run
+	jq -r "[.[] | select(.id as \$i | [${ids:-0}] | index(\$i))] | sort_by(-(.run_time_ns // 0)) | .[] |
+		[.name, (.run_cnt // 0), (.run_time_ns // 0)] | @tsv" "$T/progs.json" |
+	while IFS=$'\t' read -r name cnt ns; do
+		printf '%-24s %12s %10.0f %8.1f\n' "$name" "$cnt" "$(awk -v c="$cnt" -v s="$seconds" 'BEGIN { print c / s }')" \
+			"$(awk -v c="$cnt" -v n="$ns" 'BEGIN { print c ? n / c : 0 }')"
+	done
+	local tot
+	tot=$(jq "[.[] | select(.id as \$i | [${ids:-0}] | index(\$i)) | .run_time_ns // 0] | add // 0" "$T/progs.json")
+	echo "(program bodies only: the tracing slow path each system call takes is in the per-call floor;"
+	echo " $(kv rps <"$T/cost.load") req/s during this run)"
+	fig probe_ns_per_request "$(awk -v t="$tot" -v r="$(kv requests <"$T/cost.load")" 'BEGIN { printf "%.1f", (r > 0 ? t / r : 0) }')"
+}
+
+skipped saturation || saturation
+skipped percall || percall
+skipped agentcpu || agentcpu
+skipped scale || scale
+skipped probecost || probecost
+
+echo
+echo "== budget (DESIGN.md \"Performance budget\")"
+verdict() { awk -v v="$2" -v l="$3" -v op="$4" 'BEGIN { if (v == "" || v == "nan") r = "n/a";
+	else if (op == ">=" ? v + 0 >= l + 0 : v + 0 < l + 0) r = "PASS"; else r = "MISS";
+	printf "%-46s %10s  %s %s  %s\n", ARGV[1], v, op, l, r }' "$1"; }
+skipped saturation || {
+	verdict "throughput with loopwatch / baseline" "${SAT_loopwatch_ratio:-}" 0.97 ">="
+	verdict "loopwatch ratio - bpftrace ratio" "$(awk -v a="${SAT_loopwatch_ratio:-nan}" -v b="${SAT_bpftrace_ratio:-nan}" 'BEGIN { printf "%.3f", a - b }')" 0 ">="
+}
+skipped percall || verdict "per-call added: loopwatch / empty floor" "${PC_loopwatch_vs:-}" 1.5 "<"
+skipped agentcpu || {
+	verdict "agent CPU % idle" "${CPU_idle:-}" 1 "<"
+	verdict "agent CPU % at 100k iterations/s" "${CPU_busy:-}" 5 "<"
+	verdict "lost events at 100k iterations/s" "${CPU_busy_lost:-}" 1 "<"
+}
+skipped scale || verdict "agent RSS MB, scale run" "$(awk -v k="${SC_rss:-0}" 'BEGIN { printf "%.1f", k / 1024 }')" 50 "<"
+if [ "$failed" -ne 0 ]; then
+	echo "some parts did not run (see above)"
+	exit 1
+fi
+exit 0
