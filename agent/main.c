@@ -4,6 +4,7 @@
  * interval timer, a duration timer and a signalfd.
  */
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,13 +18,15 @@
 #include "log.h"
 #include "model.h"
 #include "options.h"
+#include "outputs.h"
+#include "privs.h"
 #include "probes.h"
 #include "report.h"
 #include "selfstat.h"
 #include "stall.h"
 
 enum { EXIT_OK = 0, EXIT_HOST = 1, EXIT_USAGE = 2 };
-enum { SRC_RING = 1, SRC_TICK, SRC_END, SRC_SIGNAL };
+enum { SRC_RING = 1, SRC_TICK, SRC_END, SRC_SIGNAL, SRC_KEYS };
 
 struct agent {
 	struct lw_options opt;
@@ -31,6 +34,7 @@ struct agent {
 	struct lw_model model;
 	struct lw_json json;
 	struct lw_selfstat self;
+	struct lw_outputs out;
 	enum lw_view view;
 	uint64_t lost_seen;
 	uint64_t last_interval_ns;
@@ -72,6 +76,7 @@ static int on_event(void *ctx, void *data, size_t len)
 	default:
 		break;
 	}
+	lw_outputs_event(&a->out);
 	return 0;
 }
 
@@ -111,9 +116,10 @@ static void on_interval(struct agent *a)
 			if (a->model.procs[i]->iv.active)
 				emit(lw_json_summary(&a->json, &now, a->model.procs[i]));
 		emit(lw_json_agent(&a->json, &now, &st));
-	} else {
+	} else if (!lw_outputs_top(&a->out)) {
 		lw_table_interval(stdout, &a->model, &st);
 	}
+	lw_outputs_interval(&a->out, &a->model, &now, &st);
 	fflush(stdout);
 	lw_model_end_interval(&a->model);
 	a->last_interval_ns = lw_now_ns();
@@ -148,6 +154,7 @@ static int setup_loop(struct agent *a)
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGWINCH);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	a->sig_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	a->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -174,13 +181,34 @@ static void drain_fd(int fd)
 		;
 }
 
+/* SIGHUP: the config file again; what the loop and the probes hold changes here. */
+static void reload(struct agent *a)
+{
+	unsigned int interval = a->opt.interval_s, stall = a->opt.stall_ms;
+
+	if (lw_outputs_reload(&a->out, &a->opt))
+		return;
+	if (a->opt.stall_ms != stall)
+		lw_probes_set_stall_ms(&a->probes, a->opt.stall_ms);
+	if (a->opt.interval_s != interval) {
+		struct itimerspec its = { .it_value.tv_sec = a->opt.interval_s,
+					  .it_interval.tv_sec = a->opt.interval_s };
+
+		timerfd_settime(a->tick_fd, 0, &its, NULL);
+	}
+}
+
 static void on_signal(struct agent *a)
 {
 	struct signalfd_siginfo si;
 
 	while (read(a->sig_fd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
-			lw_info("SIGHUP: no config file to reload");
+			reload(a);
+			continue;
+		}
+		if (si.ssi_signo == SIGWINCH) {
+			lw_outputs_resize(&a->out);
 			continue;
 		}
 		lw_info("%s: detaching", strsignal((int)si.ssi_signo));
@@ -216,6 +244,12 @@ static int run(struct agent *a)
 			case SRC_SIGNAL:
 				on_signal(a);
 				break;
+			case SRC_KEYS:
+				if (lw_outputs_keys(&a->out)) {
+					lw_info("quit from the top view: detaching");
+					a->stop = true;
+				}
+				break;
 			}
 		}
 	}
@@ -228,6 +262,7 @@ static int run(struct agent *a)
 
 static void cleanup(struct agent *a)
 {
+	lw_outputs_stop(&a->out);
 	lw_probes_stop(&a->probes);
 	lw_model_free(&a->model);
 	lw_json_free(&a->json);
@@ -244,7 +279,7 @@ static void cleanup(struct agent *a)
 int main(int argc, char **argv)
 {
 	static struct agent a = { .epfd = -1, .tick_fd = -1, .end_fd = -1, .sig_fd = -1 };
-	char err[256];
+	char err[256], cerr[PATH_MAX + 256];
 	int rc;
 
 	lw_options_defaults(&a.opt);
@@ -256,6 +291,12 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	lw_log_init(a.opt.verbose);
+	/* the config file joins the command line before anything uses either */
+	rc = lw_outputs_init(&a.out, &a.opt, &a.opt, cerr, sizeof(cerr));
+	if (rc) {
+		fprintf(stderr, "loopwatch: %s (try 'loopwatch --help')\n", cerr);
+		return EXIT_USAGE;
+	}
 	for (unsigned int i = 0; i < a.opt.npids; i++) {
 		if (kill((pid_t)a.opt.pids[i], 0) && errno == ESRCH) {
 			fprintf(stderr, "loopwatch: no process with pid %u (try 'loopwatch --help')\n",
@@ -281,6 +322,10 @@ int main(int argc, char **argv)
 	lw_info("attached %u probes%s; watching %s", a.probes.attached,
 		a.probes.skipped ? " (some off, see above)" : "",
 		a.opt.npids ? "the given pids" : a.opt.comm[0] ? a.opt.comm : "every process");
+	lw_privs_drop(a.opt.prom_file);
+	lw_outputs_start(&a.out, a.view);
+	if (lw_outputs_key_fd(&a.out) >= 0 && add_fd(a.epfd, lw_outputs_key_fd(&a.out), SRC_KEYS))
+		lw_warn("failed to watch the terminal for keys: %s", strerror(errno));
 	rc = run(&a);
 	cleanup(&a);
 	return rc ? EXIT_HOST : EXIT_OK;
