@@ -108,6 +108,10 @@ install: all
 	install -D -m 0755 $(BUILD)/loopwatch $(DESTDIR)/usr/local/sbin/loopwatch
 	install -D -m 0644 tools/loopwatch.service $(DESTDIR)/etc/systemd/system/loopwatch.service
 	install -d $(DESTDIR)/var/lib/prometheus/node-exporter
+	@# an operator's settings survive a reinstall
+	$(Q)[ -e $(DESTDIR)/etc/loopwatch/loopwatch.conf ] || \
+		install -D -m 0644 tools/loopwatch.conf $(DESTDIR)/etc/loopwatch/loopwatch.conf
+	@echo "installed; enable with: systemctl daemon-reload && systemctl enable --now loopwatch"
 
 clean:
 	$(call msg,CLEAN,build)
@@ -119,6 +123,9 @@ $(BUILD)/bpf $(BUILD)/agent $(BUILD)/obj-faultlab $(BUILD)/tests $(BUILD)/tools 
 $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c vmlinux.h | $(BUILD)/bpf
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) $(CLANG_SYS_INCLUDES) -MMD -MP -c $< -o $@
+
+# ready.bpf.c counts a herd's open wake-ups with atomic fetch-and-add (BPF v3).
+$(BUILD)/bpf/ready.bpf.o: BPF_CFLAGS += -mcpu=v3
 
 $(BUILD)/loopwatch.bpf.o: $(BPF_OBJS)
 	$(call msg,LINK-BPF,$@)
