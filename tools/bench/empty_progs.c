@@ -7,7 +7,11 @@
  * the probes as they grow.
  *
  *   empty_progs OBJECT.bpf.o
+ *   empty_progs --hooks SECTION...    e.g. tracepoint/syscalls/sys_enter_getppid
  *
+ * The second form puts empty programs on hooks the loop never reaches: with
+ * any syscall tracepoint in use, every system call of every process takes
+ * the tracing slow path, and that part of the floor shows on its own.
  * Prints "attached N" and the hooks, then holds them until SIGINT/SIGTERM.
  */
 #include <errno.h>
@@ -106,6 +110,30 @@ static int attach_raw_tp(const char *name)
 	return bpf_raw_tracepoint_open(name, prog) < 0 ? -errno : 0;
 }
 
+/* Returns 1 when an empty program now runs on the hook SEC names. */
+static unsigned int attach_one(struct btf *vmlinux, const char *sec)
+{
+	int err = -EOPNOTSUPP;
+
+	if (!strncmp(sec, "tracepoint/", 11))
+		err = attach_tracepoint(sec + 11);
+	else if (!strncmp(sec, "tp/", 3))
+		err = attach_tracepoint(sec + 3);
+	else if (!strncmp(sec, "tp_btf/", 7))
+		err = attach_tp_btf(vmlinux, sec + 7);
+	else if (!strncmp(sec, "raw_tp/", 7))
+		err = attach_raw_tp(sec + 7);
+	else if (!strncmp(sec, "raw_tracepoint/", 15))
+		err = attach_raw_tp(sec + 15);
+	if (err) {
+		/* iterators and uprobes fire on no system call of the loop */
+		fprintf(stderr, "empty_progs: no empty program for %s: %s\n", sec, strerror(-err));
+		return 0;
+	}
+	fprintf(stderr, "empty_progs: %s\n", sec);
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
 	struct btf *vmlinux;
@@ -115,43 +143,29 @@ int main(int argc, char **argv)
 	sigset_t set;
 	int sig;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: empty_progs OBJECT.bpf.o\n");
+	if (argc < 2 || (argc != 2 && strcmp(argv[1], "--hooks"))) {
+		fprintf(stderr, "usage: empty_progs OBJECT.bpf.o | --hooks SECTION...\n");
 		return 2;
 	}
 	libbpf_set_print(silent);
-	obj = bpf_object__open_file(argv[1], NULL);
-	if (!obj) {
-		fprintf(stderr, "empty_progs: failed to open %s: %s\n", argv[1], strerror(errno));
-		return 1;
-	}
 	vmlinux = btf__load_vmlinux_btf();
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	sigprocmask(SIG_BLOCK, &set, NULL);
-	bpf_object__for_each_program(prog, obj) {
-		const char *sec = bpf_program__section_name(prog);
-		int err = -EOPNOTSUPP;
-
-		if (!strncmp(sec, "tracepoint/", 11))
-			err = attach_tracepoint(sec + 11);
-		else if (!strncmp(sec, "tp/", 3))
-			err = attach_tracepoint(sec + 3);
-		else if (!strncmp(sec, "tp_btf/", 7))
-			err = attach_tp_btf(vmlinux, sec + 7);
-		else if (!strncmp(sec, "raw_tp/", 7))
-			err = attach_raw_tp(sec + 7);
-		else if (!strncmp(sec, "raw_tracepoint/", 15))
-			err = attach_raw_tp(sec + 15);
-		if (err) {
-			/* iterators and uprobes fire on no system call of the loop */
-			fprintf(stderr, "empty_progs: no empty program for %s: %s\n", sec,
-				strerror(-err));
-			continue;
+	if (!strcmp(argv[1], "--hooks")) {
+		for (int i = 2; i < argc; i++)
+			attached += attach_one(vmlinux, argv[i]);
+	} else {
+		obj = bpf_object__open_file(argv[1], NULL);
+		if (!obj) {
+			fprintf(stderr, "empty_progs: failed to open %s: %s\n", argv[1],
+				strerror(errno));
+			return 1;
 		}
-		attached++;
-		fprintf(stderr, "empty_progs: %s\n", sec);
+		bpf_object__for_each_program(prog, obj)
+			attached += attach_one(vmlinux, bpf_program__section_name(prog));
+		bpf_object__close(obj);
 	}
 	printf("attached %u\n", attached);
 	fflush(stdout);
@@ -160,6 +174,5 @@ int main(int argc, char **argv)
 	/* the kernel detaches everything when the fds close at exit */
 	sigwait(&set, &sig);
 	btf__free(vmlinux);
-	bpf_object__close(obj);
 	return 0;
 }

@@ -74,6 +74,7 @@ trap 'exit 130' INT TERM
 # request handling, so throughput is the inverse of the CPU cost per request
 # and the tracers' cost shows in full. Agent and peer run where they like.
 CPU=$(($(nproc) - 1))
+SLOWPATH="tracepoint/syscalls/sys_enter_getppid tracepoint/syscalls/sys_exit_getppid"
 
 lock() { [ "$use_lock" = 1 ] && { exec 9>"$LOCK"; flock 9; }; return 0; }
 unlock() { [ "$use_lock" = 1 ] && { flock -u 9; exec 9>&-; }; return 0; }
@@ -81,12 +82,15 @@ skipped() { [[ ",$skip," == *",$1,"* ]]; }
 fail() { echo "run.sh: $*" >&2; failed=1; }
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 kv() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" | head -1; }
-# ticks of user + system CPU of a process (/proc/PID/stat fields 14, 15)
-cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | awk '{ print $12 + $13 }'; }
+# CPU time of a process in ns, all its threads: /proc/PID/task/*/schedstat
+# (the first field). /proc/PID/stat has the same in 10 ms ticks, too coarse
+# for an agent that should stay under 1 %.
+cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { printf "%.0f", s }'; }
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
 hwm_kb() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
-HZ=$(getconf CLK_TCK)
-pct() { awk -v d="$1" -v s="$2" -v hz="$HZ" 'BEGIN { printf "%.2f", (s > 0 ? 100 * d / hz / s : 0) }'; }
+pct() { awk -v d="$1" -v s="$2" 'BEGIN { printf "%.3f", (s > 0 ? 100 * d / 1e9 / s : 0) }'; }
+now() { date +%s.%N; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { print b - a }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "nan" }'; }
 fig() { printf 'figure %s %s\n' "$1" "$2"; }
 
@@ -129,8 +133,11 @@ peer_up() {
 }
 peer_down() { kill -INT "$BPID" 2>/dev/null; wait "$BPID" 2>/dev/null; }
 
+# floor_up [--hooks SECTION...]: empty programs on loopwatch's hooks, or on
+# the given ones. Sets FPID.
 floor_up() {
-	"$TOOLS/empty_progs" "$BUILD/loopwatch.bpf.o" >"$T/floor.out" 2>"$T/floor.err" &
+	[ $# -gt 0 ] || set -- "$BUILD/loopwatch.bpf.o"
+	"$TOOLS/empty_progs" "$@" >"$T/floor.out" 2>"$T/floor.err" &
 	FPID=$!
 	BG+=("$FPID")
 	wait_for "$T/floor.out" attached "$FPID" || { fail "empty programs did not attach: $(tail -2 "$T/floor.err")"; return 1; }
@@ -156,11 +163,12 @@ saturation() {
 	: >"$T/sat.tsv"
 	for r in $(seq "$rounds"); do
 		# rotate the order so no configuration always follows another
-		case $((r % 4)) in
-		1) order="base floor loopwatch bpftrace" ;;
-		2) order="floor loopwatch bpftrace base" ;;
-		3) order="loopwatch bpftrace base floor" ;;
-		0) order="bpftrace base floor loopwatch" ;;
+		case $((r % 5)) in
+		1) order="base slowpath floor loopwatch bpftrace" ;;
+		2) order="slowpath floor loopwatch bpftrace base" ;;
+		3) order="floor loopwatch bpftrace base slowpath" ;;
+		4) order="loopwatch bpftrace base slowpath floor" ;;
+		0) order="bpftrace base slowpath floor loopwatch" ;;
 		esac
 		lock
 		for cfg in $order; do
@@ -168,17 +176,18 @@ saturation() {
 			loopwatch) agent_up "sat$r" || continue; TPID=$APID ;;
 			bpftrace) peer_up "sat$r" || continue; TPID=$BPID ;;
 			floor) floor_up || continue; TPID=$FPID ;;
+			slowpath) floor_up --hooks $SLOWPATH || continue; TPID=$FPID ;;
 			base) TPID= ;;
 			esac
-			[ -n "$TPID" ] && c0=$(cpu_ticks "$TPID")
+			[ -n "$TPID" ] && c0=$(cpu_ns "$TPID") t0=$(now)
 			line=$(taskset -c "$CPU" "$TOOLS/echo_load" --port "$port" --conns "$conns" \
 				--seconds "$seconds" --warmup-ms 300)
 			rps=$(echo "$line" | kv rps)
 			p99=$(echo "$line" | kv p99_us)
 			if [ -n "$TPID" ]; then
-				c1=$(cpu_ticks "$TPID")
+				c1=$(cpu_ns "$TPID")
 				rss=$(rss_kb "$TPID")
-				cpu=$(pct $((c1 - c0)) "$(awk -v s="$seconds" 'BEGIN { print s + 0.3 }')")
+				cpu=$(pct $((c1 - c0)) "$(since "$t0")")
 			else
 				rss=0 cpu=0
 			fi
@@ -188,7 +197,7 @@ saturation() {
 				lost=$(agent_sum "sat$r" lost_events)
 				[ -s "$T/prom/loopwatch.prom" ] && touch "$T/prom.seen" ;;
 			bpftrace) peer_down; ev=nan lost=nan ;;
-			floor) floor_down; ev=nan lost=nan ;;
+			floor|slowpath) floor_down; ev=nan lost=nan ;;
 			base) ev=nan lost=nan ;;
 			*) ev=0 lost=0 ;;
 			esac
@@ -206,7 +215,7 @@ saturation() {
 		END { for (k in rps) { split(k, a, SUBSEP); if (b[a[1]] > 0 && p[a[1]] > 0)
 			print a[2], rps[k] / b[a[1]], p99[k] / p[a[1]] } }' "$T/sat.tsv" >"$T/sat.ratio"
 	printf '%-10s %10s %9s %8s %9s %8s %10s %7s %9s\n' config req/s ratio p99_us p99_ratio cpu_pct events/s lost rss_kb
-	for cfg in base floor loopwatch bpftrace; do
+	for cfg in base slowpath floor loopwatch bpftrace; do
 		local m_rps m_p99 m_r m_pr m_cpu m_ev m_lost m_rss
 		m_rps=$(awk -F'\t' -v c=$cfg '$2 == c { print $3 }' "$T/sat.tsv" | median)
 		m_p99=$(awk -F'\t' -v c=$cfg '$2 == c { print $4 }' "$T/sat.tsv" | median)
@@ -221,9 +230,10 @@ saturation() {
 		eval "SAT_${cfg}_rps=$m_rps SAT_${cfg}_ratio=$m_r SAT_${cfg}_p99=$m_p99 SAT_${cfg}_p99ratio=$m_pr"
 		eval "SAT_${cfg}_cpu=$m_cpu SAT_${cfg}_ev=$m_ev SAT_${cfg}_lost=$m_lost SAT_${cfg}_rss=$m_rss"
 	done
-	echo "(medians over rounds; ratios are per round against that round's baseline; floor = programs"
-	echo " that only return 0 on each of loopwatch's hooks; cpu_pct is the"
-	echo " tracer's own process from /proc/PID/stat, % of one core; events/s and lost from its agent lines)"
+	echo "(medians over rounds; ratios are per round against that round's baseline. slowpath = empty"
+	echo " programs on getppid's tracepoints, which the workload never calls: the syscall tracing slow"
+	echo " path alone; floor = empty programs on every hook loopwatch uses. cpu_pct: the tracer's own"
+	echo " process, % of one core; events/s and lost from loopwatch's agent lines)"
 	if [ -e "$T/prom.seen" ]; then
 		echo "textfile: written every interval during the loopwatch runs"
 	else
@@ -232,6 +242,7 @@ saturation() {
 	fig throughput_ratio_loopwatch "$SAT_loopwatch_ratio"
 	fig throughput_ratio_bpftrace "$SAT_bpftrace_ratio"
 	fig throughput_ratio_floor "$SAT_floor_ratio"
+	fig throughput_ratio_slowpath "$SAT_slowpath_ratio"
 	fig p99_ratio_loopwatch "$SAT_loopwatch_p99ratio"
 	fig p99_ratio_bpftrace "$SAT_bpftrace_p99ratio"
 	fig baseline_rps "$SAT_base_rps"
@@ -250,9 +261,10 @@ percall() {
 	: >"$T/pc.tsv"
 	for r in $(seq "$rounds"); do
 		lock
-		for cfg in base floor loopwatch bpftrace; do
+		for cfg in base slowpath floor loopwatch bpftrace; do
 			case $cfg in
 			floor) floor_up || continue ;;
+			slowpath) floor_up --hooks $SLOWPATH || continue ;;
 			loopwatch) agent_up "pc$r" || continue ;;
 			bpftrace) peer_up "pc$r" || continue ;;
 			esac
@@ -261,7 +273,7 @@ percall() {
 				[ -n "$out" ] && printf '%s\t%s\n' "$cfg" "$out" >>"$T/pc.tsv"
 			done
 			case $cfg in
-			floor) floor_down ;;
+			floor|slowpath) floor_down ;;
 			loopwatch) agent_down ;;
 			bpftrace) peer_down ;;
 			esac
@@ -272,12 +284,12 @@ percall() {
 	base=$(awk -v c=base '$1 == c { print $2 }' "$T/pc.tsv" | median)
 	PC_base=$base
 	printf '%-10s %10s %10s %12s\n' config ns/iter added_ns vs_floor
-	for cfg in base floor loopwatch bpftrace; do
+	for cfg in base slowpath floor loopwatch bpftrace; do
 		local m
 		m=$(awk -v c=$cfg '$1 == c { print $2 }' "$T/pc.tsv" | median)
 		eval "PC_$cfg=$m"
 	done
-	for cfg in base floor loopwatch bpftrace; do
+	for cfg in base slowpath floor loopwatch bpftrace; do
 		eval "local m=\$PC_$cfg"
 		local add vs
 		add=$(awk -v a="$m" -v b="$base" 'BEGIN { printf "%.1f", a - b }')
@@ -285,9 +297,11 @@ percall() {
 		printf '%-10s %10.1f %10s %12s\n' "$cfg" "$m" "$add" "$vs"
 		eval "PC_${cfg}_added=$add PC_${cfg}_vs=$vs"
 	done
-	echo "(medians; floor = a program that only returns 0 on each of loopwatch's hooks)"
+	echo "(medians; slowpath = empty programs on getppid's tracepoints only; floor = empty programs on"
+	echo " each of loopwatch's hooks; vs_floor = added ns / the floor's added ns)"
 	fig percall_base_ns "$PC_base"
 	fig percall_floor_added_ns "$PC_floor_added"
+	fig percall_slowpath_added_ns "$PC_slowpath_added"
 	fig percall_loopwatch_added_ns "$PC_loopwatch_added"
 	fig percall_bpftrace_added_ns "$PC_bpftrace_added"
 	fig percall_loopwatch_vs_floor "$PC_loopwatch_vs"
@@ -301,10 +315,10 @@ agentcpu() {
 	lock
 	agent_up idle || { unlock; return; }
 	sleep 1
-	c0=$(cpu_ticks "$APID")
+	c0=$(cpu_ns "$APID") t0=$(now)
 	sleep "$cpu_secs"
-	c1=$(cpu_ticks "$APID")
-	CPU_idle=$(pct $((c1 - c0)) "$cpu_secs")
+	c1=$(cpu_ns "$APID")
+	CPU_idle=$(pct $((c1 - c0)) "$(since "$t0")")
 	CPU_idle_rss=$(rss_kb "$APID")
 	agent_down
 	CPU_idle_lost=$(agent_sum idle lost_events)
@@ -314,10 +328,10 @@ agentcpu() {
 	ppid=$!
 	BG+=("$ppid")
 	sleep 1
-	c0=$(cpu_ticks "$APID")
+	c0=$(cpu_ns "$APID") t0=$(now)
 	sleep "$cpu_secs"
-	c1=$(cpu_ticks "$APID")
-	CPU_busy=$(pct $((c1 - c0)) "$cpu_secs")
+	c1=$(cpu_ns "$APID")
+	CPU_busy=$(pct $((c1 - c0)) "$(since "$t0")")
 	wait "$ppid"
 	agent_down
 	unlock
@@ -329,7 +343,7 @@ agentcpu() {
 	printf '%-22s %8s %10s %7s\n' load cpu_pct iter/s lost
 	printf '%-22s %8s %10s %7s\n' idle "$CPU_idle" 0 "$CPU_idle_lost"
 	printf '%-22s %8s %10s %7s\n' "100k iterations/s" "$CPU_busy" "${it:-nan}" "$CPU_busy_lost"
-	echo "(agent CPU from /proc/PID/stat in % of one core; the loop's rate as loopwatch counted it: ${seen:-nan}/s)"
+	echo "(agent CPU in % of one core; the loop's rate as loopwatch counted it: ${seen:-nan}/s)"
 	fig agent_cpu_pct_idle "$CPU_idle"
 	fig agent_cpu_pct_100k "$CPU_busy"
 	fig agent_lost_events_100k "$CPU_busy_lost"
@@ -440,7 +454,7 @@ skipped agentcpu || {
 	verdict "agent CPU % at 100k iterations/s" "${CPU_busy:-}" 5 "<"
 	verdict "lost events at 100k iterations/s" "${CPU_busy_lost:-}" 1 "<"
 }
-skipped scale || verdict "agent RSS MB, scale run" "$(awk -v k="${SC_rss:-0}" 'BEGIN { printf "%.1f", k / 1024 }')" 50 "<"
+skipped scale || verdict "agent RSS MB, scale run" "$([ -n "${SC_rss:-}" ] && awk -v k="$SC_rss" 'BEGIN { printf "%.1f", k / 1024 }')" 50 "<"
 if [ "$failed" -ne 0 ]; then
 	echo "some parts did not run (see above)"
 	exit 1
