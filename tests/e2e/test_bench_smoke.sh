@@ -18,7 +18,7 @@ done
 # a figure is printed when its line carries a number (ints, decimals, exponents)
 number='^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$'
 for f in throughput_ratio_loopwatch throughput_ratio_bpftrace throughput_ratio_floor \
-	throughput_ratio_slowpath p99_ratio_loopwatch p99_ratio_bpftrace baseline_rps loopwatch_cpu_pct_saturation \
+	throughput_ratio_slowpath server_cost_ratio_loopwatch server_cost_ratio_bpftrace server_cost_ratio_floor p99_ratio_loopwatch p99_ratio_bpftrace baseline_rps loopwatch_cpu_pct_saturation \
 	bpftrace_cpu_pct_saturation loopwatch_events_per_s loopwatch_lost_events loopwatch_rss_kb \
 	percall_base_ns percall_floor_added_ns percall_slowpath_added_ns percall_loopwatch_added_ns percall_bpftrace_added_ns \
 	percall_loopwatch_vs_floor agent_cpu_pct_idle agent_cpu_pct_100k agent_lost_events_100k \

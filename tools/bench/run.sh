@@ -180,9 +180,14 @@ saturation() {
 			base) TPID= ;;
 			esac
 			[ -n "$TPID" ] && c0=$(cpu_ns "$TPID") t0=$(now)
+			s0=$(cpu_ns "$SPID")
 			line=$(taskset -c "$CPU" "$TOOLS/echo_load" --port "$port" --conns "$conns" \
 				--seconds "$seconds" --warmup-ms 300)
+			s1=$(cpu_ns "$SPID")
 			rps=$(echo "$line" | kv rps)
+			# the server's own CPU per request: what a server whose clients are
+			# elsewhere pays (the load generator here pays the slow path too)
+			srv=$(awk -v d=$((s1 - s0)) -v n="$(echo "$line" | kv all_requests)" 'BEGIN { printf "%.0f", (n > 0 ? d / n : 0) }')
 			p99=$(echo "$line" | kv p99_us)
 			if [ -n "$TPID" ]; then
 				c1=$(cpu_ns "$TPID")
@@ -202,7 +207,7 @@ saturation() {
 			*) ev=0 lost=0 ;;
 			esac
 			[ -n "$rps" ] || { fail "load generator failed ($cfg): $line"; continue; }
-			printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$r" "$cfg" "$rps" "$p99" "$cpu" "$ev" "$lost" "$rss" >>"$T/sat.tsv"
+			printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$r" "$cfg" "$rps" "$p99" "$cpu" "$ev" "$lost" "$rss" "$srv" >>"$T/sat.tsv"
 		done
 		unlock
 	done
@@ -210,30 +215,36 @@ saturation() {
 	wait "$SPID" 2>/dev/null
 
 	# per round, each configuration against that round's baseline
-	awk -F'\t' '$2 == "base" { b[$1] = $3; p[$1] = $4 }
-		{ rps[$1, $2] = $3; p99[$1, $2] = $4 }
-		END { for (k in rps) { split(k, a, SUBSEP); if (b[a[1]] > 0 && p[a[1]] > 0)
-			print a[2], rps[k] / b[a[1]], p99[k] / p[a[1]] } }' "$T/sat.tsv" >"$T/sat.ratio"
-	printf '%-10s %10s %9s %8s %9s %8s %10s %7s %9s\n' config req/s ratio p99_us p99_ratio cpu_pct events/s lost rss_kb
+	awk -F'\t' '$2 == "base" { b[$1] = $3; p[$1] = $4; sv[$1] = $9 }
+		{ rps[$1, $2] = $3; p99[$1, $2] = $4; srv[$1, $2] = $9 }
+		END { for (k in rps) { split(k, a, SUBSEP); if (b[a[1]] > 0 && p[a[1]] > 0 && srv[k] > 0)
+			print a[2], rps[k] / b[a[1]], p99[k] / p[a[1]], sv[a[1]] / srv[k] } }' "$T/sat.tsv" >"$T/sat.ratio"
+	printf '%-10s %9s %7s %7s %9s %10s %9s %8s %9s %6s %8s\n' config req/s ratio p99_us p99_ratio \
+		srv_ns/req srv_ratio cpu_pct events/s lost rss_kb
 	for cfg in base slowpath floor loopwatch bpftrace; do
 		local m_rps m_p99 m_r m_pr m_cpu m_ev m_lost m_rss
 		m_rps=$(awk -F'\t' -v c=$cfg '$2 == c { print $3 }' "$T/sat.tsv" | median)
 		m_p99=$(awk -F'\t' -v c=$cfg '$2 == c { print $4 }' "$T/sat.tsv" | median)
 		m_r=$(printf '%.3f' "$(awk -v c=$cfg '$1 == c { print $2 }' "$T/sat.ratio" | median)")
 		m_pr=$(printf '%.3f' "$(awk -v c=$cfg '$1 == c { print $3 }' "$T/sat.ratio" | median)")
+		m_sr=$(printf '%.3f' "$(awk -v c=$cfg '$1 == c { print $4 }' "$T/sat.ratio" | median)")
+		m_srv=$(awk -F'\t' -v c=$cfg '$2 == c { print $9 }' "$T/sat.tsv" | median)
 		m_cpu=$(awk -F'\t' -v c=$cfg '$2 == c { print $5 }' "$T/sat.tsv" | median)
 		m_ev=$(awk -F'\t' -v c=$cfg '$2 == c { print $6 }' "$T/sat.tsv" | median)
 		m_lost=$(awk -F'\t' -v c=$cfg '$2 == c { l += $7 } END { if (c != "loopwatch") print "n/a"; else print l + 0 }' "$T/sat.tsv")
 		m_rss=$(awk -F'\t' -v c=$cfg '$2 == c && $8 > m { m = $8 } END { print m + 0 }' "$T/sat.tsv")
-		printf '%-10s %10.0f %9.3f %8.0f %9.3f %8s %10s %7s %9s\n' "$cfg" "$m_rps" "$m_r" "$m_p99" "$m_pr" \
-			"$m_cpu" "$m_ev" "$m_lost" "$m_rss"
+		printf '%-10s %9.0f %7s %7.0f %9s %10.0f %9s %8s %9s %6s %8s\n' "$cfg" "$m_rps" "$m_r" "$m_p99" "$m_pr" \
+			"$m_srv" "$m_sr" "$m_cpu" "$m_ev" "$m_lost" "$m_rss"
 		eval "SAT_${cfg}_rps=$m_rps SAT_${cfg}_ratio=$m_r SAT_${cfg}_p99=$m_p99 SAT_${cfg}_p99ratio=$m_pr"
+		eval "SAT_${cfg}_srvratio=$m_sr SAT_${cfg}_srvns=$m_srv"
 		eval "SAT_${cfg}_cpu=$m_cpu SAT_${cfg}_ev=$m_ev SAT_${cfg}_lost=$m_lost SAT_${cfg}_rss=$m_rss"
 	done
 	echo "(medians over rounds; ratios are per round against that round's baseline. slowpath = empty"
 	echo " programs on getppid's tracepoints, which the workload never calls: the syscall tracing slow"
 	echo " path alone; floor = empty programs on every hook loopwatch uses. cpu_pct: the tracer's own"
-	echo " process, % of one core; events/s and lost from loopwatch's agent lines)"
+	echo " process, % of one core; events/s and lost from loopwatch's agent lines. srv_ns/req: the"
+	echo " server's CPU per request; srv_ratio = baseline's / this one's, the throughput ratio of a"
+	echo " CPU-bound server whose clients are on other hosts and do not pay the tracing cost)"
 	if [ -e "$T/prom.seen" ]; then
 		echo "textfile: written every interval during the loopwatch runs"
 	else
@@ -243,6 +254,9 @@ saturation() {
 	fig throughput_ratio_bpftrace "$SAT_bpftrace_ratio"
 	fig throughput_ratio_floor "$SAT_floor_ratio"
 	fig throughput_ratio_slowpath "$SAT_slowpath_ratio"
+	fig server_cost_ratio_loopwatch "$SAT_loopwatch_srvratio"
+	fig server_cost_ratio_bpftrace "$SAT_bpftrace_srvratio"
+	fig server_cost_ratio_floor "$SAT_floor_srvratio"
 	fig p99_ratio_loopwatch "$SAT_loopwatch_p99ratio"
 	fig p99_ratio_bpftrace "$SAT_bpftrace_p99ratio"
 	fig baseline_rps "$SAT_base_rps"
