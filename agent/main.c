@@ -21,12 +21,14 @@
 #include "outputs.h"
 #include "privs.h"
 #include "probes.h"
+#include "probes_ready.h"
+#include "readiness.h"
 #include "report.h"
 #include "selfstat.h"
 #include "stall.h"
 
 enum { EXIT_OK = 0, EXIT_HOST = 1, EXIT_USAGE = 2 };
-enum { SRC_RING = 1, SRC_TICK, SRC_END, SRC_SIGNAL, SRC_KEYS };
+enum { SRC_RING = 1, SRC_TICK, SRC_END, SRC_SIGNAL, SRC_KEYS, SRC_STARVE };
 
 struct agent {
 	struct lw_options opt;
@@ -35,6 +37,9 @@ struct agent {
 	struct lw_json json;
 	struct lw_selfstat self;
 	struct lw_outputs out;
+	struct lw_readiness ready;
+	int starve_fd;		/* armed while undrained sockets are watched */
+	bool starve_armed;
 	enum lw_view view;
 	uint64_t lost_seen;
 	uint64_t last_interval_ns;
@@ -46,6 +51,73 @@ static void emit(const char *line)
 {
 	if (line)
 		fputs(line, stdout);
+}
+
+/* The starvation check runs only while undrained sockets are watched. */
+static void arm_starve(struct agent *a)
+{
+	bool on = lw_rd_watching(&a->ready);
+	unsigned int ms = on ? lw_rd_check_ms(&a->ready) : 0;
+	struct itimerspec its = {
+		.it_value = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000 },
+		.it_interval = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000 },
+	};
+
+	if (a->starve_fd < 0 || on == a->starve_armed)
+		return;
+	if (!timerfd_settime(a->starve_fd, 0, &its, NULL))
+		a->starve_armed = on;
+}
+
+static void on_starve_check(struct agent *a)
+{
+	struct lw_starved st[16];
+	struct timespec now, mono;
+	size_t n;
+
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	n = lw_rd_check_starved(&a->ready, &a->model,
+				(uint64_t)mono.tv_sec * 1000000000ull + (uint64_t)mono.tv_nsec,
+				lw_probes_ready_sock, &a->probes, st, 16);
+	clock_gettime(CLOCK_REALTIME, &now);
+	for (size_t i = 0; i < n; i++) {
+		if (a->view == LW_VIEW_JSON)
+			emit(lw_json_starved(&a->json, &now, &st[i]));
+		else if (!lw_outputs_top(&a->out))
+			lw_table_starved(stdout, &st[i]);
+	}
+	if (n)
+		fflush(stdout);
+	arm_starve(a);
+}
+
+/* Herds, hot loops and undrained sockets (agent/readiness.c). */
+static void on_ready_event(struct agent *a, int type, const union lw_event_any *ev,
+			   const struct timespec *now)
+{
+	bool json = a->view == LW_VIEW_JSON;
+
+	if (type == LW_EV_HERD) {
+		if (!lw_rd_on_herd(&a->ready, &a->model, &ev->herd))
+			return;
+		if (json)
+			emit(lw_json_herd(&a->json, now, &ev->herd));
+		else if (!lw_outputs_top(&a->out))
+			lw_table_herd(stdout, &ev->herd);
+	} else if (type == LW_EV_LT_HOT_LOOP) {
+		lw_rd_on_hot(&a->ready, &a->model, &ev->hot);
+		if (json)
+			emit(lw_json_hot(&a->json, now, &ev->hot));
+		else if (!lw_outputs_top(&a->out))
+			lw_table_hot(stdout, &ev->hot);
+	} else {
+		lw_rd_on_undrained(&a->ready, &a->model, &ev->undrained);
+		if (json)
+			emit(lw_json_undrained(&a->json, now, &ev->undrained));
+		else if (!lw_outputs_top(&a->out))
+			lw_table_undrained(stdout, &ev->undrained);
+		arm_starve(a);
+	}
 }
 
 static int on_event(void *ctx, void *data, size_t len)
@@ -73,11 +145,26 @@ static int on_event(void *ctx, void *data, size_t len)
 			lw_table_stall(stdout, &ev.hdr, &s);
 		break;
 	}
+	case LW_EV_HERD:
+	case LW_EV_LT_HOT_LOOP:
+	case LW_EV_UNDRAINED_ET:
+		on_ready_event(a, type, &ev, &now);
+		break;
 	default:
 		break;
 	}
 	lw_outputs_event(&a->out);
 	return 0;
+}
+
+static void fold_ready(struct agent *a, uint64_t epoch)
+{
+	struct lw_rd_snap *snaps = NULL;
+	size_t n = 0;
+
+	if (lw_probes_ready_threads(&a->probes, &snaps, &n) == 0 &&
+	    lw_rd_apply_threads(&a->ready, &a->model, snaps, n, epoch))
+		lw_warn("out of memory folding the readiness map; figures of this interval are partial");
 }
 
 static void on_interval(struct agent *a)
@@ -93,6 +180,7 @@ static void on_interval(struct agent *a)
 	if (lw_probes_read_threads(&a->probes, &snaps, &n) == 0 &&
 	    lw_model_apply_threads(&a->model, snaps, n, epoch))
 		lw_warn("out of memory folding the thread map; figures of this interval are partial");
+	fold_ready(a, epoch);
 	lost = lw_probes_stat(&a->probes, LW_STAT_EVENTS_LOST);
 	a->model.lost_events = lost - a->lost_seen;
 	a->lost_seen = lost;
@@ -122,6 +210,7 @@ static void on_interval(struct agent *a)
 	lw_outputs_interval(&a->out, &a->model, &now, &st);
 	fflush(stdout);
 	lw_model_end_interval(&a->model);
+	lw_rd_end_interval(&a->ready);
 	a->last_interval_ns = lw_now_ns();
 }
 
@@ -160,6 +249,10 @@ static int setup_loop(struct agent *a)
 	a->epfd = epoll_create1(EPOLL_CLOEXEC);
 	a->tick_fd = make_timer(a->opt.interval_s, true);
 	a->end_fd = a->opt.duration_s ? make_timer(a->opt.duration_s, false) : -1;
+	a->starve_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (a->starve_fd < 0 || add_fd(a->epfd, a->starve_fd, SRC_STARVE))
+		lw_warn("failed to set up the starvation timer (%s): et_starved is off",
+			strerror(errno));
 	if (a->sig_fd < 0 || a->epfd < 0 || a->tick_fd < 0 || (a->opt.duration_s && a->end_fd < 0)) {
 		lw_err("failed to set up the event loop: %s", strerror(errno));
 		return -errno;
@@ -190,6 +283,7 @@ static void reload(struct agent *a)
 		return;
 	if (a->opt.stall_ms != stall)
 		lw_probes_set_stall_ms(&a->probes, a->opt.stall_ms);
+	a->ready.starve_ms = a->opt.starve_ms;
 	if (a->opt.interval_s != interval) {
 		struct itimerspec its = { .it_value.tv_sec = a->opt.interval_s,
 					  .it_interval.tv_sec = a->opt.interval_s };
@@ -241,6 +335,10 @@ static int run(struct agent *a)
 			case SRC_END:
 				a->stop = true;
 				break;
+			case SRC_STARVE:
+				drain_fd(a->starve_fd);
+				on_starve_check(a);
+				break;
 			case SRC_SIGNAL:
 				on_signal(a);
 				break;
@@ -265,6 +363,7 @@ static void cleanup(struct agent *a)
 	lw_outputs_stop(&a->out);
 	lw_probes_stop(&a->probes);
 	lw_model_free(&a->model);
+	lw_rd_free(&a->ready);
 	lw_json_free(&a->json);
 	if (a->epfd >= 0)
 		close(a->epfd);
@@ -274,11 +373,14 @@ static void cleanup(struct agent *a)
 		close(a->end_fd);
 	if (a->sig_fd >= 0)
 		close(a->sig_fd);
+	if (a->starve_fd >= 0)
+		close(a->starve_fd);
 }
 
 int main(int argc, char **argv)
 {
-	static struct agent a = { .epfd = -1, .tick_fd = -1, .end_fd = -1, .sig_fd = -1 };
+	static struct agent a = { .epfd = -1, .tick_fd = -1, .end_fd = -1, .sig_fd = -1,
+				  .starve_fd = -1 };
 	char err[256], cerr[PATH_MAX + 256];
 	int rc;
 
@@ -308,6 +410,7 @@ int main(int argc, char **argv)
 	if (a.view == LW_VIEW_AUTO)
 		a.view = isatty(STDOUT_FILENO) ? LW_VIEW_TOP : LW_VIEW_JSON;
 	lw_model_init(&a.model);
+	lw_rd_init(&a.ready, a.opt.starve_ms);
 
 	rc = lw_probes_start(&a.probes, &a.opt, on_event, &a);
 	if (rc) {

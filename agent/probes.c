@@ -12,6 +12,7 @@
 #include <bpf/libbpf.h>
 #include "log.h"
 #include "probes.h"
+#include "probes_ready.h"
 #include "loopwatch.skel.h"
 
 #define TRACEFS "/sys/kernel/tracing"
@@ -92,6 +93,7 @@ static const struct {
 	const char *prefix;
 	const char *detection;
 } detections[] = {
+	{ "ready_", "herds, hot loops, undrained sockets and readiness lag" },
 	{ "lw_", "loop lag and stalls" },
 };
 
@@ -166,6 +168,7 @@ int lw_probes_start(struct lw_probes *p, const struct lw_options *o, lw_event_fn
 	}
 	p->skel->data->lw_stall_ns = (uint64_t)o->stall_ms * 1000000ull;
 	bpf_map__set_max_entries(p->skel->maps.lw_threads, o->max_threads);
+	lw_probes_ready_config(p, o);
 	p->skipped = disable_missing(p->skel->obj);
 
 	err = loopwatch_bpf__load(p->skel);
@@ -205,6 +208,8 @@ int lw_probes_start(struct lw_probes *p, const struct lw_options *o, lw_event_fn
 		err = -ENOTSUP;
 		goto fail;
 	}
+	/* after attaching, so nothing registered meanwhile is missed */
+	lw_probes_ready_seed(p, o);
 	p->rb = ring_buffer__new(bpf_map__fd(p->skel->maps.lw_events), fn, ctx, NULL);
 	if (!p->rb) {
 		err = -errno;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "hist.h"
+#include "readiness.h"
 #include "report.h"
 
 static void proc_fields(struct lw_json *j, uint32_t pid, uint32_t tid, const char *comm)
@@ -45,7 +46,7 @@ const char *lw_json_summary(struct lw_json *j, const struct timespec *now,
 	lw_json_u64(j, "lt_hot_loops", iv->lt_hot_loops);
 	lw_json_u64(j, "undrained_et", iv->undrained_et);
 	lw_json_u64(j, "et_starved", iv->et_starved);
-	lw_json_num(j, "ready_lag_p99_ms", lw_hist_quantile_ms(iv->ready_hist, LW_LAG_SLOTS, 0.99));
+	lw_json_num(j, "ready_lag_p99_ms", lw_rd_ready_ms(iv, 0.99));
 	lw_json_num(j, "ready_lag_max_ms", (double)iv->ready_max_ns / 1e6);
 	lw_json_num(j, "rcvq_max_ratio", iv->rcvq_max_ratio);
 	lw_json_num(j, "sndq_max_ratio", iv->sndq_max_ratio);

@@ -1,0 +1,493 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Readiness hand-over: herds, level-triggered hot loops, undrained
+ * edge-triggered sockets and readiness lag. The hooks here only gather what
+ * the kernel knows (registrations, returned events, wake-ups, receives,
+ * accepts) and feed the state machines of include/ready_sm.h, which the unit
+ * tests run on the same code. Only notable events reach the ring buffer.
+ */
+#include "common.bpf.h"
+#include <bpf/bpf_endian.h>
+#include "ready.h"
+
+#define S_IFMT 00170000
+#define S_IFSOCK 0140000
+#define LW_AF_INET 2
+#define LW_AF_INET6 10
+#define LW_IPPROTO_TCP 6
+#define LW_SOCK_STREAM 1
+#define LW_TCP_LISTEN 10
+#define LW_TCP_CLOSE 7
+#define LW_MSG_PEEK 2
+#define LW_TASK_INTERRUPTIBLE 1
+
+#ifndef LW_RD_MAX_SOCKS_DEFAULT
+#define LW_RD_MAX_SOCKS_DEFAULT 65536
+#endif
+
+/* Per loop thread; the agent sizes it as lw_threads. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, LW_MAX_THREADS_DEFAULT);
+	__type(key, __u32);
+	__type(value, struct lw_rd_thread);
+} ready_threads SEC(".maps");
+
+/* Three entries per registration (see ready.h); the agent sizes it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 3 * LW_RD_MAX_SOCKS_DEFAULT);
+	__type(key, struct lw_rd_reg_key);
+	__type(value, struct lw_rd_reg);
+} ready_regs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, LW_RD_MAX_SOCKS_DEFAULT);
+	__type(key, __u64);
+	__type(value, struct lw_rd_sock);
+} ready_socks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct lw_rd_cur);
+} ready_cur SEC(".maps");
+
+/* epoll_ctl calls between entry and exit, by tid. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct lw_rd_ctl);
+} ready_ctl SEC(".maps");
+
+/* static: kept out of the skeleton, which would need ready.h everywhere */
+static const struct lw_rd_thread lw_rd_zero_thread = {};
+
+#define LW_RD_INLINE static __always_inline
+#define LW_RD_FOR(n, fn, ctx) bpf_loop(n, fn, ctx, 0)
+#define LW_RD_LOOKUP(map, key) bpf_map_lookup_elem(map, key)
+#define LW_RD_UPDATE(map, key, val) bpf_map_update_elem(map, key, val, BPF_ANY)
+#define LW_RD_DELETE(map, key) bpf_map_delete_elem(map, key)
+
+/* Walk the current task's fd table to the socket behind fd, if any. */
+static __always_inline int lw_rd_fd_sock(int fd, struct lw_rd_sockinfo *si)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct file **fds;
+	struct fdtable *fdt;
+	struct socket *sock;
+	struct file *f = NULL;
+	struct sock *sk;
+	unsigned int max;
+	__u16 family;
+	umode_t mode;
+
+	si->sk = 0;
+	si->kind = LW_RD_NOTSOCK;
+	si->lport = 0;
+	si->rport = 0;
+	if (fd < 0)
+		return -1;
+	fdt = BPF_CORE_READ(task, files, fdt);
+	max = BPF_CORE_READ(fdt, max_fds);
+	if ((unsigned int)fd >= max)
+		return -1;
+	fds = BPF_CORE_READ(fdt, fd);
+	if (bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]) || !f)
+		return -1;
+	mode = BPF_CORE_READ(f, f_inode, i_mode);
+	if ((mode & S_IFMT) != S_IFSOCK)
+		return 0;
+	sock = BPF_CORE_READ(f, private_data);
+	sk = BPF_CORE_READ(sock, sk);
+	if (!sk)
+		return 0;
+	si->sk = (__u64)sk;
+	si->kind = LW_RD_SOCK;
+	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	if (family != LW_AF_INET && family != LW_AF_INET6)
+		return 0;
+	si->lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	si->rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (BPF_CORE_READ(sk, sk_protocol) == LW_IPPROTO_TCP &&
+	    BPF_CORE_READ(sk, sk_type) == LW_SOCK_STREAM)
+		si->kind = BPF_CORE_READ(sk, __sk_common.skc_state) == LW_TCP_LISTEN ?
+			   LW_RD_TCP_LISTEN : LW_RD_TCP;
+	return 0;
+}
+
+/* Unread bytes, as the kernel's own tcp_inq counts them: a FIN takes one
+ * sequence number but is no byte. */
+static __always_inline __u32 lw_rd_unread(__u64 skp)
+{
+	struct tcp_sock *tp = (struct tcp_sock *)skp;
+	struct sock *sk = (struct sock *)skp;
+	__u32 left = BPF_CORE_READ(tp, rcv_nxt) - BPF_CORE_READ(tp, copied_seq);
+
+	/* a socket freed under us reads as garbage: no sane queue is this big */
+	if (left > (1u << 30))
+		return 0;
+	if (left && (BPF_CORE_READ(sk, __sk_common.skc_flags) & (1ul << SOCK_DONE)))
+		left--;
+	return left;
+}
+
+static __always_inline __u32 lw_rd_copied(__u64 skp)
+{
+	struct tcp_sock *tp = (struct tcp_sock *)skp;
+
+	return BPF_CORE_READ(tp, copied_seq);
+}
+
+/* Ports read when reporting: a socket registered before connect() had none. */
+static __always_inline void lw_rd_ports(__u64 skp, __u16 *lport, __u16 *rport)
+{
+	struct sock *sk = (struct sock *)skp;
+
+	*lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	*rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+}
+
+static __always_inline void lw_rd_emit_herd(const struct lw_rd_sock *s, __u64 sk)
+{
+	struct lw_herd_event *e;
+	__u16 rport;
+
+	e = lw_event_reserve(sizeof(*e), LW_EV_HERD, s->ev_pid, 0, s->ev_comm);
+	if (!e)
+		return;
+	e->sk = sk;
+	e->ev_ts = s->ev_ts;
+	e->woken = s->ev_woken;
+	e->futile = s->ev_futile;
+	e->fd = s->ev_fd;
+	lw_rd_ports(sk, &e->port, &rport);
+	e->pad = 0;
+	bpf_ringbuf_submit(e, 0);
+}
+
+static __always_inline void lw_rd_emit_hot(const struct lw_rd_thread *t, __u32 tid,
+					   const struct lw_rd_slot *sl, const struct lw_rd_sock *s)
+{
+	struct lw_hot_event *e;
+
+	e = lw_event_reserve(sizeof(*e), LW_EV_LT_HOT_LOOP, t->pid, tid, t->comm);
+	if (!e)
+		return;
+	e->fd = sl->fd;
+	e->wakeups = sl->run;
+	lw_rd_ports(sl->sk, &e->lport, &e->rport);
+	e->pad = 0;
+	bpf_ringbuf_submit(e, 0);
+}
+
+static __always_inline void lw_rd_emit_undrained(const struct lw_rd_thread *t, __u32 tid,
+						 const struct lw_rd_slot *sl,
+						 const struct lw_rd_sock *s)
+{
+	struct lw_undrained_event *e;
+
+	e = lw_event_reserve(sizeof(*e), LW_EV_UNDRAINED_ET, t->pid, tid, t->comm);
+	if (!e)
+		return;
+	e->sk = sl->sk;
+	e->fd = sl->fd;
+	e->bytes_left = s->und_bytes;
+	lw_rd_ports(sl->sk, &e->lport, &e->rport);
+	e->pad = 0;
+	bpf_ringbuf_submit(e, 0);
+}
+
+#include "ready_sm.h"
+
+/* The thread's entry, made when loop.bpf.c has taken it on as a loop thread
+ * (so -p and -c apply here too). */
+static __always_inline struct lw_rd_thread *rd_thread(__u32 tid)
+{
+	struct lw_rd_thread *t = bpf_map_lookup_elem(&ready_threads, &tid);
+	struct lw_thread *lt;
+
+	if (t && !t->exited)
+		return t;
+	lt = bpf_map_lookup_elem(&lw_threads, &tid);
+	if (!lt || lt->exited)
+		return NULL;
+	if (bpf_map_update_elem(&ready_threads, &tid, &lw_rd_zero_thread, BPF_ANY))
+		return NULL;
+	t = bpf_map_lookup_elem(&ready_threads, &tid);
+	if (!t)
+		return NULL;
+	t->pid = lt->pid;
+	t->start_time = lt->start_time;
+	t->proc_start_time = lt->proc_start_time;
+	__builtin_memcpy(t->comm, lt->comm, LW_COMM_LEN);
+	t->op_fd = -1;
+	return t;
+}
+
+static __always_inline void rd_wait_enter(struct trace_event_raw_sys_enter *ctx, bool ts_timeout)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct lw_rd_thread *t = rd_thread(tid);
+	__u64 now, deadline = ~0ull;
+
+	if (!t)
+		return;
+	now = bpf_ktime_get_ns();
+	if (ts_timeout) {
+		struct __kernel_timespec ts;
+		void *up = (void *)ctx->args[3];
+
+		if (up && !bpf_probe_read_user(&ts, sizeof(ts), up) && ts.tv_sec >= 0 &&
+		    ts.tv_nsec >= 0)
+			deadline = now + (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec;
+	} else {
+		int ms = (int)ctx->args[3];
+
+		if (ms >= 0)
+			deadline = now + (__u64)ms * 1000000ull;
+	}
+	lw_rd_wait_enter(t, tid, (__s32)ctx->args[0], ctx->args[1], deadline, now);
+}
+
+static __always_inline void rd_wait_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct lw_rd_thread *t = bpf_map_lookup_elem(&ready_threads, &tid);
+	struct lw_rd_epev ev[LW_RD_SLOTS] = {};
+	long ret = ctx->ret;
+	__u32 n = 0, sz;
+
+	if (!t || !t->in_wait)
+		return;
+	if (ret > 0) {
+		n = ret < LW_RD_SLOTS ? (__u32)ret : LW_RD_SLOTS;
+		sz = n * sizeof(ev[0]);
+		if (sz > sizeof(ev))
+			sz = sizeof(ev);
+		if (bpf_probe_read_user(ev, sz, (void *)t->events_ptr))
+			n = 0;
+	}
+	lw_rd_wait_exit(t, tid, ret, ev, n, bpf_ktime_get_ns(), lw_epoch);
+}
+
+SEC("tracepoint/syscalls/sys_enter_epoll_wait")
+int ready_enter_epoll_wait(struct trace_event_raw_sys_enter *ctx)
+{
+	rd_wait_enter(ctx, false);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_epoll_wait")
+int ready_exit_epoll_wait(struct trace_event_raw_sys_exit *ctx)
+{
+	rd_wait_exit(ctx);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_epoll_pwait")
+int ready_enter_epoll_pwait(struct trace_event_raw_sys_enter *ctx)
+{
+	rd_wait_enter(ctx, false);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_epoll_pwait")
+int ready_exit_epoll_pwait(struct trace_event_raw_sys_exit *ctx)
+{
+	rd_wait_exit(ctx);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_epoll_pwait2")
+int ready_enter_epoll_pwait2(struct trace_event_raw_sys_enter *ctx)
+{
+	rd_wait_enter(ctx, true);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_epoll_pwait2")
+int ready_exit_epoll_pwait2(struct trace_event_raw_sys_exit *ctx)
+{
+	rd_wait_exit(ctx);
+	return 0;
+}
+
+/* Registrations are kept for every watched process, loop thread or not: the
+ * thread that registers is often not the one that waits. */
+SEC("tracepoint/syscalls/sys_enter_epoll_ctl")
+int ready_enter_epoll_ctl(struct trace_event_raw_sys_enter *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)id, pid = id >> 32;
+	struct lw_rd_ctl c = {};
+	struct lw_rd_epev ev;
+
+	if (lw_filter_pids || lw_filter_comm) {
+		struct task_struct *task = bpf_get_current_task_btf();
+		char comm[LW_COMM_LEN];
+
+		bpf_probe_read_kernel_str(comm, sizeof(comm), task->group_leader->comm);
+		if (!lw_process_wanted(pid, comm))
+			return 0;
+	}
+	c.epfd = (__s32)ctx->args[0];
+	c.op = (__s32)ctx->args[1];
+	c.fd = (__s32)ctx->args[2];
+	if (c.op != LW_EPOLL_CTL_DEL) {
+		if (bpf_probe_read_user(&ev, sizeof(ev), (void *)ctx->args[3]))
+			return 0;
+		c.events = ev.events;
+		c.data = ev.data_lo | ((__u64)ev.data_hi << 32);
+	}
+	bpf_map_update_elem(&ready_ctl, &tid, &c, BPF_ANY);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_epoll_ctl")
+int ready_exit_epoll_ctl(struct trace_event_raw_sys_exit *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)id;
+	struct lw_rd_ctl *c = bpf_map_lookup_elem(&ready_ctl, &tid);
+
+	if (!c)
+		return 0;
+	if (ctx->ret == 0)
+		lw_rd_ctl(id >> 32, c);
+	bpf_map_delete_elem(&ready_ctl, &tid);
+	return 0;
+}
+
+static __always_inline void rd_accept_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct lw_rd_thread *t = bpf_map_lookup_elem(&ready_threads, &tid);
+
+	if (t)
+		t->op_fd = (__s32)ctx->args[0];
+}
+
+static __always_inline void rd_accept_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct lw_rd_thread *t = bpf_map_lookup_elem(&ready_threads, &tid);
+
+	if (!t || t->op_fd < 0)
+		return;
+	lw_rd_accept(t, t->op_fd, ctx->ret, bpf_ktime_get_ns());
+	t->op_fd = -1;
+}
+
+SEC("tracepoint/syscalls/sys_enter_accept4")
+int ready_enter_accept4(struct trace_event_raw_sys_enter *ctx)
+{
+	rd_accept_enter(ctx);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept4")
+int ready_exit_accept4(struct trace_event_raw_sys_exit *ctx)
+{
+	rd_accept_exit(ctx);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_accept")
+int ready_enter_accept(struct trace_event_raw_sys_enter *ctx)
+{
+	rd_accept_enter(ctx);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept")
+int ready_exit_accept(struct trace_event_raw_sys_exit *ctx)
+{
+	rd_accept_exit(ctx);
+	return 0;
+}
+
+/* Every receive on a socket, whatever the system call (read, recv*, readv). */
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(ready_recv, struct sock *sk, int ret, int flags)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct lw_rd_thread *t = bpf_map_lookup_elem(&ready_threads, &tid);
+
+	if (t)
+		lw_rd_recv(t, (__u64)sk, ret, flags & LW_MSG_PEEK, bpf_ktime_get_ns());
+	return 0;
+}
+
+/* Fires about 3,000 times a second on an idle host: one per-CPU lookup and,
+ * for a socket nobody watches, one hash lookup. */
+SEC("tp_btf/sk_data_ready")
+int BPF_PROG(ready_data_ready, const struct sock *sk)
+{
+	__u32 zero = 0;
+	struct lw_rd_cur *c = bpf_map_lookup_elem(&ready_cur, &zero);
+
+	if (c)
+		lw_rd_data_ready(c, (__u64)sk, bpf_ktime_get_ns());
+	return 0;
+}
+
+SEC("tp_btf/sched_waking")
+int BPF_PROG(ready_waking, struct task_struct *p)
+{
+	__u32 tid = p->pid, zero = 0;
+	struct lw_rd_thread *t = bpf_map_lookup_elem(&ready_threads, &tid);
+
+	if (!t)
+		return 0;
+	lw_rd_waking(t, bpf_map_lookup_elem(&ready_cur, &zero), bpf_ktime_get_ns());
+	return 0;
+}
+
+/* A context switch ends the wake-ups of the event on this CPU (they run with
+ * the wait queue locked); a loop thread that goes back to sleep inside its
+ * wait call after a wake-up found nothing. */
+SEC("tp_btf/sched_switch")
+int BPF_PROG(ready_switch, bool preempt, struct task_struct *prev, struct task_struct *next,
+	     unsigned int prev_state)
+{
+	__u32 zero = 0, tid;
+	struct lw_rd_cur *c = bpf_map_lookup_elem(&ready_cur, &zero);
+	struct lw_rd_thread *t;
+
+	if (c && c->sk)
+		lw_rd_close(c);
+	if (preempt || !(prev_state & LW_TASK_INTERRUPTIBLE))
+		return 0;
+	tid = prev->pid;
+	t = bpf_map_lookup_elem(&ready_threads, &tid);
+	if (t)
+		lw_rd_sleep(t);
+	return 0;
+}
+
+/* A TCP socket is gone (every one passes through CLOSE before it is freed):
+ * forget it before its address is reused. */
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(ready_sock_state, const struct sock *sk, const int oldstate, const int newstate)
+{
+	__u64 key = (__u64)sk;
+
+	if (newstate == LW_TCP_CLOSE)
+		bpf_map_delete_elem(&ready_socks, &key);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(ready_thread_exit, struct task_struct *task)
+{
+	__u32 tid = task->pid;
+	struct lw_rd_thread *t = bpf_map_lookup_elem(&ready_threads, &tid);
+
+	if (t)
+		lw_rd_exit(t);
+	return 0;
+}
