@@ -12,6 +12,7 @@
 #include <bpf/libbpf.h>
 #include "log.h"
 #include "probes.h"
+#include "probes_detach.h"
 #include "probes_ready.h"
 #include "loopwatch.skel.h"
 
@@ -225,8 +226,7 @@ fail:
 void lw_probes_stop(struct lw_probes *p)
 {
 	ring_buffer__free(p->rb);
-	for (unsigned int i = 0; i < p->attached; i++)
-		bpf_link__destroy(p->links[i]);
+	lw_links_destroy(p->links, p->attached);
 	p->attached = 0;
 	loopwatch_bpf__destroy(p->skel);
 	p->rb = NULL;
