@@ -8,19 +8,21 @@
 #
 # Parts, each printed as a table and then as "figure NAME VALUE" lines:
 #   saturation  epoll echo server on loopback at saturation, interleaved
-#               rounds of baseline / loopwatch (JSON to /dev/null and a
-#               textfile every second) / the bpftrace peer (tools/bench/peer.bt)
-#               / empty programs on loopwatch's hooks (the floor)
+#               rounds of: baseline / slowpath (empty programs on getppid's
+#               tracepoints: the syscall tracing slow path alone) / floor
+#               (empty programs on every hook loopwatch uses) / loopwatch
+#               (JSON to /dev/null, textfile every second) / the bpftrace
+#               peer (tools/bench/peer.bt)
 #   percall     write + epoll_wait(0) + read on an eventfd: ns per iteration
-#               without tracing, with empty programs on loopwatch's hooks (the
-#               floor), with loopwatch, with the bpftrace peer
+#               under the same five configurations
 #   agentcpu    agent CPU idle and at 100k loop iterations/s, lost events
 #   scale       1,000 loop threads and 100,000 sockets: agent RSS, map memory
 #   probecost   kernel.bpf_stats_enabled=1 for one loaded run: ns per program
-# Measured runs take /tmp/loopwatch-e2e.lock (the e2e tests' lock) so they do
-# not overlap with timing-sensitive tests; --no-lock when the caller holds it.
-# Values are reported, never asserted: the exit status says only whether
-# every part ran.
+# Measured rounds take /tmp/loopwatch-e2e.lock (the e2e tests' lock) so they
+# do not overlap with timing-sensitive tests; --no-lock when the caller holds
+# it. A round during which anyone else had tracing programs loaded is set
+# aside (it has no true baseline). Values are reported, never asserted: the
+# exit status says only whether every part ran.
 set -u
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
@@ -28,7 +30,7 @@ LW=$BUILD/loopwatch
 TOOLS=$BUILD/tools
 LOCK=/tmp/loopwatch-e2e.lock
 
-rounds=5 seconds=5 conns=16 smoke=0 use_lock=1 skip=""
+rounds=5 seconds=5 conns=16 smoke=0 use_lock=1 skip="" quiet_wait=60 UNCLEAN=0
 pc_iters=400000 pc_runs=3 cpu_secs=10 scale_threads=1000 scale_sockets=100000 scale_secs=6
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -38,13 +40,13 @@ while [ $# -gt 0 ]; do
 	--conns) conns=$2; shift ;;
 	--no-lock) use_lock=0 ;;
 	--skip) skip=$2; shift ;;
-	-h|--help) sed -n '3,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '3,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "run.sh: unknown option '$1' (try --help)" >&2; exit 2 ;;
 	esac
 	shift
 done
 if [ "$smoke" = 1 ]; then
-	rounds=1 seconds=1 pc_iters=50000 pc_runs=1 cpu_secs=2
+	rounds=1 seconds=1 pc_iters=50000 pc_runs=1 cpu_secs=2 quiet_wait=0
 	scale_threads=100 scale_sockets=2000 scale_secs=3
 fi
 if [ "$(id -u)" -ne 0 ]; then
@@ -79,6 +81,59 @@ SLOWPATH="tracepoint/syscalls/sys_enter_getppid tracepoint/syscalls/sys_exit_get
 lock() { [ "$use_lock" = 1 ] && { exec 9>"$LOCK"; flock 9; }; return 0; }
 unlock() { [ "$use_lock" = 1 ] && { flock -u 9; exec 9>&-; }; return 0; }
 skipped() { [[ ",$skip," == *",$1,"* ]]; }
+
+# Tracing programs loaded by anyone else spoil the baseline: any syscall
+# tracepoint in use puts every system call of the host on the slow path. A
+# round is only clean when none is loaded before and after it.
+foreign() {
+	bpftool -j prog show 2>/dev/null | jq '[.[] | select(.type == "tracepoint" or
+		.type == "tracing" or .type == "raw_tracepoint" or .type == "kprobe" or
+		.type == "perf_event")] | length' 2>/dev/null || echo 0
+}
+holders() {
+	grep -l '^prog_id:' /proc/[0-9]*/fdinfo/* 2>/dev/null | cut -d/ -f3 | sort -un |
+		while read -r p; do echo "$p($(cat /proc/"$p"/comm 2>/dev/null))"; done | paste -sd' ' -
+}
+# round_begin: wait up to $quiet_wait s for no foreign tracer, then lock.
+round_begin() {
+	local i
+	for ((i = 0; i < quiet_wait * 2; i++)); do
+		[ "$(foreign)" -eq 0 ] && break
+		sleep 0.5
+	done
+	lock
+	ROUND_DIRTY=$(foreign)
+	[ "$ROUND_DIRTY" -eq 0 ] || ROUND_WHO=$(holders)
+}
+# round_end PART R FILE: unlock; file the round's rows (FILE.round) with the
+# clean rounds (FILE) or, when a foreign tracer was around, apart (FILE.dirty).
+round_end() {
+	local i n=0
+	# our own programs are freed a moment after their process exits
+	for i in 1 2 3 4 5; do
+		n=$(foreign)
+		[ "$n" -eq 0 ] && break
+		sleep 0.2
+	done
+	[ "$n" -eq 0 ] || { ROUND_DIRTY=$n; ROUND_WHO=$(holders); }
+	unlock
+	if [ "$ROUND_DIRTY" -eq 0 ]; then
+		cat "$3.round" >>"$3"
+	else
+		cat "$3.round" >>"$3.dirty"
+		echo "# $1 round $2: $ROUND_DIRTY tracing programs of others were loaded (${ROUND_WHO:-?}); round set aside"
+	fi
+	: >"$3.round"
+}
+# use_rounds FILE: the clean rounds, or all of them with a warning when none was.
+use_rounds() {
+	if [ ! -s "$1" ] && [ -s "$1.dirty" ]; then
+		echo "WARNING: no clean round: another tracer was loaded throughout; these figures compare"
+		echo "         configurations on top of it and understate every tracer's cost"
+		cp "$1.dirty" "$1"
+		UNCLEAN=1
+	fi
+}
 fail() { echo "run.sh: $*" >&2; failed=1; }
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 kv() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" | head -1; }
@@ -161,6 +216,7 @@ saturation() {
 	wait_for "$T/server.out" '^port' "$SPID" || { fail "echo server did not start"; return; }
 	port=$(awk '/^port/ { print $2 }' "$T/server.out")
 	: >"$T/sat.tsv"
+	: >"$T/sat.tsv.round"
 	for r in $(seq "$rounds"); do
 		# rotate the order so no configuration always follows another
 		case $((r % 5)) in
@@ -170,7 +226,7 @@ saturation() {
 		4) order="loopwatch bpftrace base slowpath floor" ;;
 		0) order="bpftrace base slowpath floor loopwatch" ;;
 		esac
-		lock
+		round_begin
 		for cfg in $order; do
 			case $cfg in
 			loopwatch) agent_up "sat$r" || continue; TPID=$APID ;;
@@ -207,12 +263,13 @@ saturation() {
 			*) ev=0 lost=0 ;;
 			esac
 			[ -n "$rps" ] || { fail "load generator failed ($cfg): $line"; continue; }
-			printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$r" "$cfg" "$rps" "$p99" "$cpu" "$ev" "$lost" "$rss" "$srv" >>"$T/sat.tsv"
+			printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$r" "$cfg" "$rps" "$p99" "$cpu" "$ev" "$lost" "$rss" "$srv" >>"$T/sat.tsv.round"
 		done
-		unlock
+		round_end saturation "$r" "$T/sat.tsv"
 	done
 	kill -INT "$SPID" 2>/dev/null
 	wait "$SPID" 2>/dev/null
+	use_rounds "$T/sat.tsv"
 
 	# per round, each configuration against that round's baseline
 	awk -F'\t' '$2 == "base" { b[$1] = $3; p[$1] = $4; sv[$1] = $9 }
@@ -273,8 +330,9 @@ percall() {
 	echo
 	echo "== per call: write + epoll_wait(timeout 0) + read on an eventfd, $pc_iters iterations x $pc_runs runs per round, CPU $CPU"
 	: >"$T/pc.tsv"
+	: >"$T/pc.tsv.round"
 	for r in $(seq "$rounds"); do
-		lock
+		round_begin
 		for cfg in base slowpath floor loopwatch bpftrace; do
 			case $cfg in
 			floor) floor_up || continue ;;
@@ -284,7 +342,7 @@ percall() {
 			esac
 			for i in $(seq "$pc_runs"); do
 				out=$(taskset -c "$CPU" "$TOOLS/percall" --iterations "$pc_iters" | kv ns_per_iter)
-				[ -n "$out" ] && printf '%s\t%s\n' "$cfg" "$out" >>"$T/pc.tsv"
+				[ -n "$out" ] && printf '%s\t%s\n' "$cfg" "$out" >>"$T/pc.tsv.round"
 			done
 			case $cfg in
 			floor|slowpath) floor_down ;;
@@ -292,8 +350,9 @@ percall() {
 			bpftrace) peer_down ;;
 			esac
 		done
-		unlock
+		round_end percall "$r" "$T/pc.tsv"
 	done
+	use_rounds "$T/pc.tsv"
 	local base
 	base=$(awk -v c=base '$1 == c { print $2 }' "$T/pc.tsv" | median)
 	PC_base=$base
@@ -469,6 +528,7 @@ skipped agentcpu || {
 	verdict "lost events at 100k iterations/s" "${CPU_busy_lost:-}" 1 "<"
 }
 skipped scale || verdict "agent RSS MB, scale run" "$([ -n "${SC_rss:-}" ] && awk -v k="$SC_rss" 'BEGIN { printf "%.1f", k / 1024 }')" 50 "<"
+[ "$UNCLEAN" -eq 0 ] || echo "(figures from rounds with another tracer loaded: see the warnings above)"
 if [ "$failed" -ne 0 ]; then
 	echo "some parts did not run (see above)"
 	exit 1
