@@ -68,6 +68,6 @@ check "a bad new file: one line naming the error, old settings kept" \
 jq -r 'select(.type=="agent") | .time | sub("\\.[0-9]+Z$"; "Z") | fromdateiso8601' "$T/hup.json" >"$T/ticks"
 note "agent lines at: $(tr '\n' ' ' <"$T/ticks")"
 check "the new interval of 2 s took effect and survived the bad reload" \
-	[ "$(sed '$d' "$T/ticks" | awk -v h="$t_hup" '$1 > h { if (p) d[$1 - p]++; p = $1 } END { print d[2] >= 2 && d[1] + 0 == 0 }')" = 1 ]
+	[ "$(sed '$d' "$T/ticks" | awk -v h="$t_hup" '$1 > h { if (p) d[$1 - p]++; p = $1 } END { print (d[2] >= 2 && d[1] + 0 == 0) }')" = 1 ]
 check "the alert stays firing after the bad reload (no resolve while stalling)" q hup \
 	"[.[] | select(.type==\"alert\" and .pid==$pid and .state==\"resolved\")] | length == 0"
