@@ -19,7 +19,7 @@
 #include "ready.h"
 
 /* Herd lines per process and interval; the summary counts them all. */
-#define LW_RD_HERD_LINES 10
+#define LW_RD_HERD_LINES 50
 /* Undrained sockets watched for starvation at once. */
 #define LW_RD_MAX_PENDING 4096
 

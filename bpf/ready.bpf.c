@@ -443,7 +443,7 @@ int BPF_PROG(ready_waking, struct task_struct *p)
 
 	if (!t)
 		return 0;
-	lw_rd_waking(t, bpf_map_lookup_elem(&ready_cur, &zero), bpf_ktime_get_ns());
+	lw_rd_waking(t, bpf_map_lookup_elem(&ready_cur, &zero), bpf_ktime_get_ns(), p->on_cpu);
 	return 0;
 }
 

@@ -145,7 +145,8 @@ struct lw_rd_thread {
 	__s32 epfd;
 	__s32 op_fd;		/* accept in flight */
 	__u8 in_wait;
-	__u8 woken;		/* woken inside the wait call in progress */
+	__u8 woken;		/* woken inside the wait call in progress: 1, or 2
+				 * while the sleep it raced with completes */
 	__u8 pending_first;	/* returned events; first read or accept not seen */
 	__u8 cur;		/* slots[cur] holds what the last wait returned */
 	__u8 nslots[2];

@@ -241,8 +241,11 @@ LW_RD_INLINE void lw_rd_data_ready(struct lw_rd_cur *c, __u64 sk, __u64 now)
 }
 
 /* sched_waking of a loop thread. It is charged to the event running on this
- * CPU only if the epoll instance it waits on watches that socket. */
-LW_RD_INLINE void lw_rd_waking(struct lw_rd_thread *t, struct lw_rd_cur *c, __u64 now)
+ * CPU only if the epoll instance it waits on watches that socket. on_cpu: the
+ * thread is still on its CPU, in the middle of going to sleep; the switch-out
+ * that follows is that sleep, not a second one. */
+LW_RD_INLINE void lw_rd_waking(struct lw_rd_thread *t, struct lw_rd_cur *c, __u64 now,
+			       int on_cpu)
 {
 	struct lw_rd_reg_key k;
 	struct lw_rd_reg *reg;
@@ -251,7 +254,7 @@ LW_RD_INLINE void lw_rd_waking(struct lw_rd_thread *t, struct lw_rd_cur *c, __u6
 
 	if (!t->in_wait)
 		return;
-	t->woken = 1;
+	t->woken = on_cpu ? 2 : 1;
 	if (!c || !c->sk)
 		return;
 	if (now - c->ts > LW_RD_WAKE_WINDOW_NS) {
@@ -291,11 +294,17 @@ LW_RD_INLINE void lw_rd_waking(struct lw_rd_thread *t, struct lw_rd_cur *c, __u6
 }
 
 /* The thread was switched out asleep (TASK_INTERRUPTIBLE, not preempted).
- * Woken inside a wait call and asleep again in it: it found nothing. */
+ * Woken inside a wait call, it ran and is asleep again in it: it found
+ * nothing. */
 LW_RD_INLINE void lw_rd_sleep(struct lw_rd_thread *t)
 {
 	if (!t->in_wait || !t->woken)
 		return;
+	if (t->woken == 2) {
+		/* the wake-up raced with this very sleep: it has not run yet */
+		t->woken = 1;
+		return;
+	}
 	t->woken = 0;
 	t->wakeups++;
 	t->futile++;

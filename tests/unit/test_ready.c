@@ -274,7 +274,7 @@ static void ret1(struct th *h, __u64 data)
 
 static void wake(struct th *h, int cpu)
 {
-	lw_rd_waking(&h->t, &cpus[cpu], now);
+	lw_rd_waking(&h->t, &cpus[cpu], now, 0);
 }
 
 static void data_ready(int cpu, __u64 sk)
@@ -446,6 +446,30 @@ static void wakeup_charged_only_to_watched_recent_event(void **state)
 	wake(&t, 0);
 	assert_int_equal(t.t.wake_sk, 0);
 	assert_int_equal(cpus[0].sk, 0);	/* a stale event is closed */
+}
+
+/* A wake-up that lands while the thread is still switching out to sleep:
+ * that switch-out is the sleep it ends, not a futile second one; a real
+ * second sleep after it is. */
+static void wakeup_racing_with_sleep(void **state)
+{
+	struct th t;
+
+	(void)state;
+	th_init(&t, &procs[0], 100, 101);
+	enter(&t, 10, -1);
+	lw_rd_waking(&t.t, &cpus[0], now, 1);
+	switch_out(1, &t);
+	assert_int_equal(t.t.futile, 0);
+	ret_data(&t, 1, (__u64[]){ 9 });
+	assert_int_equal(t.t.wakeups, 1);
+	assert_int_equal(t.t.futile, 0);
+	enter(&t, 10, -1);
+	lw_rd_waking(&t.t, &cpus[0], now, 1);
+	switch_out(1, &t);
+	switch_out(1, &t);
+	assert_int_equal(t.t.wakeups, 2);
+	assert_int_equal(t.t.futile, 1);
 }
 
 /* A wait that returns nothing before its timeout was woken for nothing; one
@@ -959,6 +983,7 @@ int main(void)
 		cmocka_unit_test_setup(herd_across_processes, setup),
 		cmocka_unit_test_setup(single_wakeup_is_no_herd, setup),
 		cmocka_unit_test_setup(wakeup_charged_only_to_watched_recent_event, setup),
+		cmocka_unit_test_setup(wakeup_racing_with_sleep, setup),
 		cmocka_unit_test_setup(zero_returns, setup),
 		cmocka_unit_test_setup(fd_reuse, setup),
 		cmocka_unit_test_setup(mod_and_del, setup),
