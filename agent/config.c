@@ -40,6 +40,7 @@ static const struct key keys[] = {
 	{ "alerts", "exec_timeout_s", K_UINT, 0, 1, 3600, NULL },
 	{ "alerts", "exec_per_min", K_UINT, 0, 1, 600, NULL },
 	{ "limits", "max_threads", K_UINT, LW_SET_MAX_THREADS, 16, 4194304, NULL },
+	{ "limits", "max_sockets", K_UINT, LW_SET_MAX_SOCKETS, 64, 4194304, NULL },
 };
 
 struct parse {
@@ -156,6 +157,8 @@ static unsigned int *uint_field(struct lw_config *c, const char *name)
 		return &c->exec_timeout_s;
 	if (!strcmp(name, "exec_per_min"))
 		return &c->exec_per_min;
+	if (!strcmp(name, "max_sockets"))
+		return &o->max_sockets;
 	return &o->max_threads;
 }
 

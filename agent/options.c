@@ -27,6 +27,7 @@ static const char usage[] =
 	"      --alert-exec CMD     run CMD with each alert as JSON on its stdin\n"
 	"      --config FILE        thresholds and outputs from a file\n"
 	"      --max-threads N      loop threads tracked in the kernel (default 16384)\n"
+	"      --max-sockets N      sockets watched by loops tracked in the kernel (default 65536)\n"
 	"  -v, --verbose            debug messages, libbpf's included\n"
 	"  -h, --help               this help\n"
 	"  -V, --version            print the version\n"
@@ -35,7 +36,7 @@ static const char usage[] =
 
 enum {
 	OPT_TOP = 0x100, OPT_JSON, OPT_PROM, OPT_MAX_SERIES, OPT_LAG, OPT_STALL, OPT_STARVE,
-	OPT_SUSTAIN, OPT_ALERT_EXEC, OPT_CONFIG, OPT_MAX_THREADS,
+	OPT_SUSTAIN, OPT_ALERT_EXEC, OPT_CONFIG, OPT_MAX_THREADS, OPT_MAX_SOCKETS,
 };
 
 static const struct option long_opts[] = {
@@ -54,6 +55,7 @@ static const struct option long_opts[] = {
 	{ "alert-exec", required_argument, NULL, OPT_ALERT_EXEC },
 	{ "config", required_argument, NULL, OPT_CONFIG },
 	{ "max-threads", required_argument, NULL, OPT_MAX_THREADS },
+	{ "max-sockets", required_argument, NULL, OPT_MAX_SOCKETS },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -69,6 +71,7 @@ void lw_options_defaults(struct lw_options *o)
 	o->sustain = 3;
 	o->starve_ms = 200;
 	o->max_threads = 16384;
+	o->max_sockets = 65536;
 	o->max_series = 500;
 }
 
@@ -213,6 +216,10 @@ int lw_options_parse(struct lw_options *o, int argc, char **argv, void *out, cha
 		case OPT_MAX_THREADS:
 			rc = num("--max-threads", optarg, 16, 4194304, &o->max_threads, err, errlen);
 			o->set_mask |= LW_SET_MAX_THREADS;
+			break;
+		case OPT_MAX_SOCKETS:
+			rc = num("--max-sockets", optarg, 64, 4194304, &o->max_sockets, err, errlen);
+			o->set_mask |= LW_SET_MAX_SOCKETS;
 			break;
 		case 'v':
 			o->verbose++;

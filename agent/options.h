@@ -28,6 +28,7 @@ struct lw_options {
 	unsigned int sustain;
 	unsigned int starve_ms;
 	unsigned int max_threads;
+	unsigned int max_sockets;	/* watched sockets tracked in the kernel */
 	unsigned int max_series;
 	int verbose;
 	/* which options the command line set, so a config file does not override them */
@@ -47,6 +48,7 @@ enum lw_opt_bit {
 	LW_SET_COMM = 1u << 9,
 	LW_SET_PIDS = 1u << 10,
 	LW_SET_MAX_THREADS = 1u << 11,
+	LW_SET_MAX_SOCKETS = 1u << 12,
 };
 
 enum lw_opt_result { LW_OPT_RUN = 0, LW_OPT_EXIT = 1 };

@@ -132,6 +132,7 @@ static void keep_fixed(struct lw_options *n, const struct lw_options *old, char 
 	FIXED(strcmp(n->comm, old->comm), "comm");
 	FIXED(n->view != old->view, "view");
 	FIXED(n->max_threads != old->max_threads, "max_threads");
+	FIXED(n->max_sockets != old->max_sockets, "max_sockets");
 	FIXED(n->starve_ms != old->starve_ms, "starve_ms");
 #undef FIXED
 	n->npids = old->npids;
@@ -139,6 +140,7 @@ static void keep_fixed(struct lw_options *n, const struct lw_options *old, char 
 	memcpy(n->comm, old->comm, sizeof(n->comm));
 	n->view = old->view;
 	n->max_threads = old->max_threads;
+	n->max_sockets = old->max_sockets;
 	n->starve_ms = old->starve_ms;
 }
 

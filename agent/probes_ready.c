@@ -16,6 +16,9 @@
 void lw_probes_ready_config(struct lw_probes *p, const struct lw_options *o)
 {
 	bpf_map__set_max_entries(p->skel->maps.ready_threads, o->max_threads);
+	bpf_map__set_max_entries(p->skel->maps.ready_socks, o->max_sockets);
+	/* by fd, by user data and by socket */
+	bpf_map__set_max_entries(p->skel->maps.ready_regs, 3 * o->max_sockets);
 }
 
 static bool pid_wanted(const struct lw_options *o, uint32_t pid)

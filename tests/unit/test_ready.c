@@ -14,6 +14,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "ready.h"
+#include "options.h"
 #include "readiness.h"
 
 #define US 1000ull
@@ -975,6 +976,25 @@ static void agent_json_lines(void **state)
 	lw_json_free(&j);
 }
 
+/* --max-sockets sizes the socket and registration maps. */
+static void option_max_sockets(void **state)
+{
+	struct lw_options o;
+	char err[128];
+	char *ok[] = { "loopwatch", "--max-sockets", "100000", NULL };
+	char *bad[] = { "loopwatch", "--max-sockets", "63", NULL };
+
+	(void)state;
+	lw_options_defaults(&o);
+	assert_int_equal(o.max_sockets, 65536);
+	assert_int_equal(lw_options_parse(&o, 3, ok, stdout, err, sizeof(err)), LW_OPT_RUN);
+	assert_int_equal(o.max_sockets, 100000);
+	assert_true(o.set_mask & LW_SET_MAX_SOCKETS);
+	lw_options_defaults(&o);
+	assert_true(lw_options_parse(&o, 3, bad, stdout, err, sizeof(err)) < 0);
+	assert_non_null(strstr(err, "--max-sockets"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -997,6 +1017,7 @@ int main(void)
 		cmocka_unit_test(agent_herd_lines_capped),
 		cmocka_unit_test(agent_starvation),
 		cmocka_unit_test(agent_json_lines),
+		cmocka_unit_test(option_max_sockets),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
