@@ -40,6 +40,8 @@ int fl_run_stall(const struct fl_opts *o);
 int fl_run_healthy(const struct fl_opts *o);
 int fl_run_herd(const struct fl_opts *o);
 int fl_run_edge(const struct fl_opts *o);
+int fl_run_backpressure(const struct fl_opts *o);
+int fl_run_lossy(const struct fl_opts *o);
 int fl_run_churn(const struct fl_opts *o);
 
 /* "ready"/"done" objects start with the same members in every scenario. */

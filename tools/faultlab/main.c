@@ -66,6 +66,12 @@ static const struct scenario scenarios[] = {
 	{ "lt-drain", fl_run_edge, 0 },
 	{ "et-undrained", fl_run_edge, BIT(O_CHUNK) | BIT(O_SEND) },
 	{ "et-correct", fl_run_edge, BIT(O_CHUNK) | BIT(O_SEND) },
+	{ "slow-reader", fl_run_backpressure, 0 },
+	{ "slow-peer", fl_run_backpressure, 0 },
+	{ "accept-overflow", fl_run_backpressure, 0 },
+	{ "fd-pressure", fl_run_backpressure, 0 },
+	{ "saturate", fl_run_backpressure, 0 },
+	{ "lossy", fl_run_lossy, BIT(O_SEND) },
 	{ "churn", fl_run_churn, BIT(O_COUNT) | BIT(O_PROCESSES) },
 };
 
@@ -113,6 +119,28 @@ static const char help_text[] =
 "  churn [--count N] [--processes]\n"
 "      N short-lived loop threads (or processes), 64 alive at a time, each\n"
 "      running three epoll_wait iterations and exiting.\n"
+"  slow-reader\n"
+"      Peer thread fl-peer sends as fast as TCP allows; the loop reads 16 KiB\n"
+"      per readiness and spends 2 ms on it: its receive queue (SO_RCVBUF\n"
+"      128 KiB) fills.\n"
+"  slow-peer\n"
+"      The loop writes 64 KiB every 5 ms tick to a peer that never reads:\n"
+"      the send queue fills; short writes, then EAGAIN.\n"
+"  accept-overflow\n"
+"      Listener with backlog 4 that is never accepted from; fl-client\n"
+"      connects every 20 ms and keeps the connections: overflows. The\n"
+"      listener stays 1.5 s after the run, the clients are closed.\n"
+"  fd-pressure\n"
+"      Lowers RLIMIT_NOFILE to 256 and holds 240 descriptors open.\n"
+"  saturate\n"
+"      64 always-readable eventfds, epoll_wait maxevents 16: every wait\n"
+"      returns a full batch (1 ms of work per batch).\n"
+"  lossy [--send-s S]\n"
+"      Two network namespaces (lwfl-PID-tx/rx) joined by veth, nftables\n"
+"      drops 1 in 10 packets towards the receiver (a forked process); the\n"
+"      loop streams TCP for S s (default 2), prints a \"sent\" line once all\n"
+"      is acknowledged, keeps the namespaces to the end of the run, then\n"
+"      removes them (also on SIGINT/SIGTERM). Needs root. Default 5 s.\n"
 "\n"
 "Global options:\n"
 "  --duration-s S       bound the scenario's active phase to S seconds\n"

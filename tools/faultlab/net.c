@@ -94,7 +94,9 @@ int fl_tcp_pair(struct fl_pair *p)
 	int lfd, e;
 
 	p->loop_fd = p->peer_fd = -1;
-	lfd = fl_listen_loopback(0, false, false, 1, &p->loop_port);
+	/* A backlog of 1 would be a full accept queue (ratio 1.0) for a moment:
+	 * the healthy control must not look like backpressure. */
+	lfd = fl_listen_loopback(0, false, false, 16, &p->loop_port);
 	if (lfd < 0)
 		return -1;
 	/* On loopback the handshake completes into the backlog at once. */
