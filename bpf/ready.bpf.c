@@ -63,6 +63,9 @@ struct {
 	__type(value, struct lw_rd_ctl);
 } ready_ctl SEC(".maps");
 
+/* Bumped by every registration change (ready_sm.h lw_rd_changed). */
+__u64 lw_rd_gen = 0;
+
 /* static: kept out of the skeleton, which would need ready.h everywhere */
 static const struct lw_rd_thread lw_rd_zero_thread = {};
 
@@ -257,7 +260,7 @@ static __always_inline void rd_wait_exit(struct trace_event_raw_sys_exit *ctx)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct lw_rd_thread *t = bpf_map_lookup_elem(&ready_threads, &tid);
-	struct lw_rd_epev ev[LW_RD_SLOTS] = {};
+	struct lw_rd_epev ev[LW_RD_SLOTS];
 	long ret = ctx->ret;
 	__u32 n = 0, sz;
 

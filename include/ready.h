@@ -117,6 +117,7 @@ _Static_assert(sizeof(struct lw_rd_sock) == 112, "lw_rd_sock layout");
 
 /* One event a wait call returned. */
 struct lw_rd_slot {
+	__u64 data;		/* user data as returned */
 	__u64 sk;		/* 0: not a socket we know */
 	__s32 fd;		/* -1: registration not seen */
 	__u32 reg_events;	/* as registered; 0 when not seen */
@@ -129,7 +130,7 @@ struct lw_rd_slot {
 	__u8 eof;
 	__u32 copied;		/* TCP: copied_seq when returned; any reader moves it */
 };
-_Static_assert(sizeof(struct lw_rd_slot) == 40, "lw_rd_slot layout");
+_Static_assert(sizeof(struct lw_rd_slot) == 48, "lw_rd_slot layout");
 
 /* Value of the ready_threads map, keyed by tid. Written by the thread's own
  * probes, except woken/wake_* which its waker sets while it sleeps. */
@@ -150,7 +151,11 @@ struct lw_rd_thread {
 	__u8 pending_first;	/* returned events; first read or accept not seen */
 	__u8 cur;		/* slots[cur] holds what the last wait returned */
 	__u8 nslots[2];
-	__u8 pad[2];
+	__u8 et_slots;		/* of them, edge-triggered TCP: checked at entry */
+	__u8 pad;
+	__s32 slot_epfd;	/* the epoll fd they came from */
+	__u32 pad3;
+	__u64 slot_gen;		/* lw_rd_gen when they were resolved */
 	__u64 wake_sk;		/* the event that woke it, if charged to one */
 	__u64 wake_ev;
 	__s32 wake_fd;		/* that socket's fd here */
@@ -163,7 +168,7 @@ struct lw_rd_thread {
 	__u64 ready_max_ns[2];		/* per epoch, as lw_thread.max_lag_ns */
 	__u64 ready_epoch[2];
 };
-_Static_assert(sizeof(struct lw_rd_thread) == 1040, "lw_rd_thread layout");
+_Static_assert(sizeof(struct lw_rd_thread) == 1184, "lw_rd_thread layout");
 
 /* Per CPU: the readiness event whose wake-ups are running on this CPU. */
 struct lw_rd_cur {

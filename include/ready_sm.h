@@ -15,6 +15,7 @@
  *   LW_RD_UPDATE(map, key, val)      insert or replace
  *   LW_RD_DELETE(map, key)
  *   ready_regs, ready_socks          the maps (keys and values in ready.h)
+ *   __u64 lw_rd_gen                  registration generation (a global)
  *   int lw_rd_fd_sock(int fd, struct lw_rd_sockinfo *si)
  *                                    what the calling process's fd is; 0 or
  *                                    -1 when the fd is not open
@@ -109,6 +110,14 @@ LW_RD_INLINE void lw_rd_reg_store(__u32 pid, __s32 epfd, const struct lw_rd_reg 
 	LW_RD_UPDATE(&ready_regs, &k, reg);
 }
 
+/* Registrations changed: what loops remember of their last returns is stale.
+ * Bumped after the maps are written, so a loop that read the old value looks
+ * them up again next time. */
+LW_RD_INLINE void lw_rd_changed(void)
+{
+	__sync_fetch_and_add(&lw_rd_gen, 1);
+}
+
 /*
  * A successful epoll_ctl of process pid. An fd closed without EPOLL_CTL_DEL
  * leaves its entries behind; the ADD that registers the reused number
@@ -132,6 +141,7 @@ LW_RD_INLINE void lw_rd_ctl(__u32 pid, const struct lw_rd_ctl *c)
 		lw_rd_unreg(pid, c->epfd, c->fd, odata, osk);
 		if (c->op == LW_EPOLL_CTL_DEL) {
 			LW_RD_DELETE(&ready_regs, &k);
+			lw_rd_changed();
 			return;
 		}
 		/* MOD keeps the file: what it is was learnt already */
@@ -152,6 +162,7 @@ LW_RD_INLINE void lw_rd_ctl(__u32 pid, const struct lw_rd_ctl *c)
 	reg.fd = c->fd;
 	reg.events = c->events;
 	lw_rd_reg_store(pid, c->epfd, &reg);
+	lw_rd_changed();
 }
 
 /* A registration learnt before the socket was: resolve it now (entries the
@@ -311,6 +322,13 @@ LW_RD_INLINE void lw_rd_sleep(struct lw_rd_thread *t)
 	lw_rd_resolve(t, 1);
 }
 
+/* The edge-triggered TCP sockets the entry check looks at. */
+LW_RD_INLINE int lw_rd_et_candidate(const struct lw_rd_slot *sl)
+{
+	return sl->kind == LW_RD_TCP && (sl->reg_events & LW_EPOLLET) &&
+	       !(sl->reg_events & LW_EPOLLONESHOT) && (sl->rev & LW_EPOLLIN);
+}
+
 /* An edge-triggered TCP socket handed over last time that the thread leaves
  * with bytes in it, not having seen it empty: no new edge will come for
  * those bytes. Reported once per episode; the agent watches und_ts for the
@@ -323,9 +341,7 @@ LW_RD_INLINE void lw_rd_check_slot(struct lw_rd_thread *t, __u32 tid, struct lw_
 	__u64 sk = sl->sk;
 	__u32 left;
 
-	if (sl->kind != LW_RD_TCP || !(sl->reg_events & LW_EPOLLET) ||
-	    (sl->reg_events & LW_EPOLLONESHOT) || !(sl->rev & LW_EPOLLIN) || sl->eagain ||
-	    sl->eof)
+	if (!lw_rd_et_candidate(sl) || sl->eagain || sl->eof)
 		return;
 	s = LW_RD_LOOKUP(&ready_socks, &sk);
 	if (!s)
@@ -353,10 +369,13 @@ LW_RD_INLINE void lw_rd_check_slot(struct lw_rd_thread *t, __u32 tid, struct lw_
 struct lw_rd_loop {
 	struct lw_rd_thread *t;
 	const struct lw_rd_epev *ev;
+	__u64 gen;
 	__u64 now;
 	__u64 epoch;
 	__u32 tid;
 	__u32 socks;
+	__u32 et;
+	__u32 pad;
 };
 
 static long lw_rd_check_cb(__u32 i, void *ctx)
@@ -382,7 +401,8 @@ LW_RD_INLINE void lw_rd_wait_enter(struct lw_rd_thread *t, __u32 tid, __s32 epfd
 	lw_rd_resolve(t, 0);
 	if (n > LW_RD_SLOTS)
 		n = LW_RD_SLOTS;
-	LW_RD_FOR(n, lw_rd_check_cb, &x);
+	if (t->et_slots)
+		LW_RD_FOR(n, lw_rd_check_cb, &x);
 	t->in_wait = 1;
 	t->woken = 0;
 	t->epfd = epfd;
@@ -408,73 +428,92 @@ LW_RD_INLINE void lw_rd_ready_lag(struct lw_rd_thread *t, struct lw_rd_sock *s, 
 }
 
 /* One returned event: where it came from, and whether it continues a run of
- * level-triggered returns nobody consumes. */
+ * level-triggered returns nobody consumes. Returns LW_RD_TOOK_* bits. */
+#define LW_RD_TOOK_SOCK 1
+#define LW_RD_TOOK_ET 2
 LW_RD_INLINE int lw_rd_take(struct lw_rd_thread *t, __u32 tid, struct lw_rd_slot *sl,
-			    const struct lw_rd_epev *ev, __u64 now, __u64 epoch)
+			    const struct lw_rd_epev *ev, __u64 gen, __u64 now, __u64 epoch)
 {
 	__u32 prev = t->cur & 1, np = t->nslots[prev];
 	__u64 data = ev->data_lo | ((__u64)ev->data_hi << 32);
+	struct lw_rd_slot *p = NULL;
 	struct lw_rd_sock *s = NULL;
 	struct lw_rd_reg_key k;
 	struct lw_rd_reg *reg;
 	__u64 sk;
 
 	__builtin_memset(sl, 0, sizeof(*sl));
+	sl->data = data;
 	sl->fd = -1;
 	sl->rev = ev->events;
 	sl->run = 1;
-	lw_rd_key(&k, t->pid, t->epfd, LW_RD_BY_DATA, data);
-	reg = LW_RD_LOOKUP(&ready_regs, &k);
-	if (!reg)
-		return 0;
-	if (reg->kind == LW_RD_UNKNOWN)
-		lw_rd_reg_resolve(t->pid, t->epfd, reg);
-	sk = reg->sk;
-	sl->sk = sk;
-	sl->fd = reg->fd;
-	sl->reg_events = reg->events;
-	sl->kind = reg->kind;
-	if (sk) {
-		s = LW_RD_LOOKUP(&ready_socks, &sk);
-		if (s)
-			lw_rd_ready_lag(t, s, now, epoch);
-	}
-	/* Only sockets: what is consumed from them is visible (receives, accepts,
-	 * and for TCP copied_seq, which splice and friends move too). */
-	if (!sk || (reg->events & LW_EPOLLET) || !(ev->events & LW_EPOLLIN))
-		return !!sk;
-	if (sl->kind == LW_RD_TCP)
-		sl->copied = lw_rd_copied(sk);
 	for (__u32 j = 0; j < LW_RD_SLOTS; j++) {
-		struct lw_rd_slot *p = &t->slots[prev][j];
-
 		if (j >= np)
 			break;
-		if (p->fd != sl->fd || p->sk != sl->sk)
-			continue;
-		if (!p->consumed && !p->eof && p->copied == sl->copied) {
-			sl->run = p->run + 1;
-			sl->hot_ns = p->hot_ns;
+		if (t->slots[prev][j].data == data) {
+			p = &t->slots[prev][j];
+			break;
 		}
-		break;
+	}
+	if (p && t->slot_gen == gen && t->slot_epfd == t->epfd) {
+		/* returned last time too and no epoll_ctl anywhere since: the
+		 * busy loop's common case costs no registration lookup */
+		sl->sk = p->sk;
+		sl->fd = p->fd;
+		sl->reg_events = p->reg_events;
+		sl->kind = p->kind;
+	} else {
+		lw_rd_key(&k, t->pid, t->epfd, LW_RD_BY_DATA, data);
+		reg = LW_RD_LOOKUP(&ready_regs, &k);
+		if (!reg)
+			return 0;
+		if (reg->kind == LW_RD_UNKNOWN)
+			lw_rd_reg_resolve(t->pid, t->epfd, reg);
+		sl->sk = reg->sk;
+		sl->fd = reg->fd;
+		sl->reg_events = reg->events;
+		sl->kind = reg->kind;
+		if (p && (p->fd != sl->fd || p->sk != sl->sk))
+			p = NULL;
+	}
+	sk = sl->sk;
+	if (!sk)
+		return 0;
+	s = LW_RD_LOOKUP(&ready_socks, &sk);
+	if (s)
+		lw_rd_ready_lag(t, s, now, epoch);
+	if (lw_rd_et_candidate(sl))
+		return LW_RD_TOOK_SOCK | LW_RD_TOOK_ET;
+	/* Only sockets: what is consumed from them is visible (receives, accepts,
+	 * and for TCP copied_seq, which splice and friends move too). */
+	if ((sl->reg_events & LW_EPOLLET) || !(ev->events & LW_EPOLLIN))
+		return LW_RD_TOOK_SOCK;
+	if (sl->kind == LW_RD_TCP)
+		sl->copied = lw_rd_copied(sk);
+	if (p && !p->consumed && !p->eof && p->copied == sl->copied) {
+		sl->run = p->run + 1;
+		sl->hot_ns = p->hot_ns;
 	}
 	if (sl->run >= LW_RD_HOT_RUN && (!sl->hot_ns || now - sl->hot_ns >= LW_RD_HOT_REPEAT_NS)) {
 		sl->hot_ns = now;
 		lw_rd_emit_hot(t, tid, sl, s);
 	}
-	return !!sk;
+	return LW_RD_TOOK_SOCK;
 }
 
 static long lw_rd_take_cb(__u32 i, void *ctx)
 {
 	struct lw_rd_loop *x = ctx;
 	struct lw_rd_thread *t = x->t;
+	int took;
 
 	if (i >= LW_RD_SLOTS)
 		return 1;
 	/* the new set goes to the other half; the last one is still compared */
-	x->socks += lw_rd_take(t, x->tid, &t->slots[(t->cur & 1) ^ 1][i], &x->ev[i], x->now,
-			       x->epoch);
+	took = lw_rd_take(t, x->tid, &t->slots[(t->cur & 1) ^ 1][i], &x->ev[i], x->gen, x->now,
+			  x->epoch);
+	x->socks += took & LW_RD_TOOK_SOCK;
+	x->et += !!(took & LW_RD_TOOK_ET);
 	return 0;
 }
 
@@ -482,7 +521,8 @@ static long lw_rd_take_cb(__u32 i, void *ctx)
 LW_RD_INLINE void lw_rd_wait_exit(struct lw_rd_thread *t, __u32 tid, long ret,
 				  const struct lw_rd_epev *ev, __u32 n, __u64 now, __u64 epoch)
 {
-	struct lw_rd_loop x = { .t = t, .ev = ev, .now = now, .epoch = epoch, .tid = tid };
+	struct lw_rd_loop x = { .t = t, .ev = ev, .gen = lw_rd_gen, .now = now, .epoch = epoch,
+				.tid = tid };
 	__u32 nxt = (t->cur & 1) ^ 1;
 	int woken = t->woken;
 
@@ -496,8 +536,15 @@ LW_RD_INLINE void lw_rd_wait_exit(struct lw_rd_thread *t, __u32 tid, long ret,
 		n = ret;
 	if (n > LW_RD_SLOTS)
 		n = LW_RD_SLOTS;
-	LW_RD_FOR(n, lw_rd_take_cb, &x);
+	/* one event is the common case: a direct call costs less than a loop */
+	if (n == 1)
+		lw_rd_take_cb(0, &x);
+	else if (n)
+		LW_RD_FOR(n, lw_rd_take_cb, &x);
 	t->nslots[nxt] = n;
+	t->et_slots = x.et;
+	t->slot_epfd = t->epfd;
+	t->slot_gen = x.gen;
 	t->cur = nxt;
 
 	if (ret > 0) {

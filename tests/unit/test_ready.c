@@ -35,6 +35,7 @@ struct fake_map {
 static struct fake_map ready_regs = { .ksz = sizeof(struct lw_rd_reg_key),
 				      .vsz = sizeof(struct lw_rd_reg) };
 static struct fake_map ready_socks = { .ksz = sizeof(__u64), .vsz = sizeof(struct lw_rd_sock) };
+static __u64 lw_rd_gen;
 
 static void *fake_lookup(struct fake_map *m, const void *key)
 {
@@ -579,6 +580,42 @@ static void mod_and_del(void **state)
 	assert_int_equal(fake_count(&ready_regs), 2);	/* no by-socket entry */
 }
 
+/* What the last return resolved is reused for the same data, until any
+ * epoll_ctl changes registrations or the thread waits on another epoll. */
+static void returned_set_cache(void **state)
+{
+	struct th t;
+
+	(void)state;
+	open_sock(&procs[0], 5, SK_A, LW_RD_TCP, 80, 1111);
+	open_sock(&procs[0], 6, SK_B, LW_RD_TCP, 80, 2222);
+	th_init(&t, &procs[0], 100, 101);
+	ctl(&procs[0], 100, 10, LW_EPOLL_CTL_ADD, 5, LW_EPOLLIN, 5);
+	ctl(&procs[0], 100, 11, LW_EPOLL_CTL_ADD, 6, LW_EPOLLIN | LW_EPOLLET, 5);
+	enter(&t, 10, -1);
+	ret1(&t, 5);
+	assert_int_equal(t.t.slots[t.t.cur][0].sk, SK_A);
+	assert_int_equal(t.t.slot_gen, lw_rd_gen);
+	/* the same data from another epoll instance is another registration */
+	enter(&t, 11, -1);
+	ret1(&t, 5);
+	assert_int_equal(t.t.slots[t.t.cur][0].sk, SK_B);
+	assert_int_equal(t.t.et_slots, 1);
+	/* MOD elsewhere bumps the generation: looked up again, now ET */
+	ctl(&procs[0], 100, 10, LW_EPOLL_CTL_MOD, 5, LW_EPOLLIN | LW_EPOLLET, 5);
+	enter(&t, 10, -1);
+	ret1(&t, 5);
+	assert_int_equal(t.t.slots[t.t.cur][0].sk, SK_A);
+	assert_int_equal(t.t.slots[t.t.cur][0].reg_events, LW_EPOLLIN | LW_EPOLLET);
+	assert_int_equal(t.t.et_slots, 1);
+	/* a DEL too: the data maps to nothing any more */
+	ctl(&procs[0], 100, 10, LW_EPOLL_CTL_DEL, 5, 0, 0);
+	enter(&t, 10, -1);
+	ret1(&t, 5);
+	assert_int_equal(t.t.slots[t.t.cur][0].sk, 0);
+	assert_int_equal(t.t.et_slots, 0);
+}
+
 /* A registration seeded from /proc (kind unknown) is resolved in the
  * process the first time a wait returns it. */
 static void seeded_registration_resolves(void **state)
@@ -1007,6 +1044,7 @@ int main(void)
 		cmocka_unit_test_setup(zero_returns, setup),
 		cmocka_unit_test_setup(fd_reuse, setup),
 		cmocka_unit_test_setup(mod_and_del, setup),
+		cmocka_unit_test_setup(returned_set_cache, setup),
 		cmocka_unit_test_setup(seeded_registration_resolves, setup),
 		cmocka_unit_test_setup(lt_hot_loop, setup),
 		cmocka_unit_test_setup(undrained_et, setup),
