@@ -5,6 +5,7 @@
 
 static const size_t event_size[LW_EV_TYPE_MAX] = {
 	[LW_EV_STALL] = sizeof(struct lw_stall_event),
+	[LW_EV_BACKPRESSURE] = sizeof(struct lw_bp_event),
 	[LW_EV_HERD] = sizeof(struct lw_herd_event),
 	[LW_EV_LT_HOT_LOOP] = sizeof(struct lw_hot_event),
 	[LW_EV_UNDRAINED_ET] = sizeof(struct lw_undrained_event),

@@ -6,11 +6,13 @@
 #include <stddef.h>
 #include "event.h"
 #include "loop.h"
+#include "backpressure.h"
 #include "ready.h"
 
 union lw_event_any {
 	struct lw_event_hdr hdr;
 	struct lw_stall_event stall;
+	struct lw_bp_event bp;
 	struct lw_herd_event herd;
 	struct lw_hot_event hot;
 	struct lw_undrained_event undrained;

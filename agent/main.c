@@ -14,6 +14,7 @@
 #include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
+#include "bp.h"
 #include "decode.h"
 #include "log.h"
 #include "model.h"
@@ -21,6 +22,7 @@
 #include "outputs.h"
 #include "privs.h"
 #include "probes.h"
+#include "probes_bp.h"
 #include "probes_ready.h"
 #include "readiness.h"
 #include "report.h"
@@ -34,6 +36,7 @@ struct agent {
 	struct lw_options opt;
 	struct lw_probes probes;
 	struct lw_model model;
+	struct lw_bp_state bp;
 	struct lw_json json;
 	struct lw_selfstat self;
 	struct lw_outputs out;
@@ -150,6 +153,13 @@ static int on_event(void *ctx, void *data, size_t len)
 	case LW_EV_UNDRAINED_ET:
 		on_ready_event(a, type, &ev, &now);
 		break;
+	case LW_EV_BACKPRESSURE:
+		lw_bp_add_event(&a->model, &ev.bp);
+		if (a->view == LW_VIEW_JSON)
+			emit(lw_json_backpressure(&a->json, &now, &ev.bp));
+		else if (!lw_outputs_top(&a->out))
+			lw_table_backpressure(stdout, &ev.bp);
+		break;
 	default:
 		break;
 	}
@@ -176,10 +186,12 @@ static void on_interval(struct agent *a)
 	size_t n = 0;
 
 	lw_probes_poll(&a->probes);
+	lw_bp_interval_begin(&a->probes, &a->model);
 	epoch = lw_probes_next_epoch(&a->probes);
 	if (lw_probes_read_threads(&a->probes, &snaps, &n) == 0 &&
 	    lw_model_apply_threads(&a->model, snaps, n, epoch))
 		lw_warn("out of memory folding the thread map; figures of this interval are partial");
+	lw_bp_interval_end(&a->probes, &a->model, &a->bp, epoch);
 	fold_ready(a, epoch);
 	lost = lw_probes_stat(&a->probes, LW_STAT_EVENTS_LOST);
 	a->model.lost_events = lost - a->lost_seen;
@@ -206,6 +218,7 @@ static void on_interval(struct agent *a)
 		emit(lw_json_agent(&a->json, &now, &st));
 	} else if (!lw_outputs_top(&a->out)) {
 		lw_table_interval(stdout, &a->model, &st);
+		lw_table_bp_interval(stdout, &a->model);
 	}
 	lw_outputs_interval(&a->out, &a->model, &now, &st);
 	fflush(stdout);
@@ -363,6 +376,7 @@ static void cleanup(struct agent *a)
 	lw_outputs_stop(&a->out);
 	lw_probes_stop(&a->probes);
 	lw_model_free(&a->model);
+	lw_bp_state_free(&a->bp);
 	lw_rd_free(&a->ready);
 	lw_json_free(&a->json);
 	if (a->epfd >= 0)
@@ -417,6 +431,7 @@ int main(int argc, char **argv)
 		cleanup(&a);
 		return rc == -EPERM || rc == -ENOTSUP || rc == -ENOENT ? EXIT_HOST : EXIT_HOST;
 	}
+	lw_bp_start(&a.probes);
 	if (setup_loop(&a)) {
 		cleanup(&a);
 		return EXIT_HOST;

@@ -162,6 +162,7 @@ int lw_model_apply_threads(struct lw_model *m, struct lw_thread_snap *snaps, siz
 		iters = delta(t->iterations, prev ? prev->iterations : 0);
 		p->iv.iterations += iters;
 		p->iv.stalls += delta(t->stalls, prev ? prev->stalls : 0);
+		p->iv.saturated += delta(t->saturated, prev ? prev->saturated : 0);
 		for (int s = 0; s < LW_LAG_SLOTS; s++)
 			p->iv.lag_hist[s] += delta(t->lag_hist[s], prev ? prev->lag_hist[s] : 0);
 		p->tot.lag_sum_s += (double)delta(t->busy_ns, prev ? prev->busy_ns : 0) / 1e9;

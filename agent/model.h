@@ -13,6 +13,14 @@
 #include "loop.h"
 #include "stall.h"
 
+/* Retransmits to one remote address (backpressure); the interval keeps the
+ * LW_RETRANS_REMOTES largest. */
+#define LW_RETRANS_REMOTES 4
+struct lw_retrans_remote {
+	char addr[48];			/* INET6_ADDRSTRLEN and a bit */
+	uint64_t count;
+};
+
 /* Figures of one process for one interval (counts are for the interval,
  * ratios are high-water marks). */
 struct lw_interval {
@@ -28,6 +36,9 @@ struct lw_interval {
 	double rcvq_max_ratio, sndq_max_ratio, acceptq_max_ratio;
 	uint64_t retransmits, drops, snd_eagain, accept_overflows, saturated;
 	uint64_t fds, fd_limit;
+	uint64_t snd_partial, mem_pressure, sock_mem;	/* backpressure, see agent/bp.h */
+	struct lw_retrans_remote retrans_remote[LW_RETRANS_REMOTES];	/* largest first */
+	unsigned int nretrans_remote;
 	bool active;			/* anything seen: the process gets a summary */
 	bool incomplete;		/* events were lost this interval: event-based
 					 * counts may be short */

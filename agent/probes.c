@@ -188,6 +188,9 @@ int lw_probes_start(struct lw_probes *p, const struct lw_options *o, lw_event_fn
 
 		if (!bpf_program__autoload(prog))
 			continue;
+		/* iterators run on demand; their owners make their links */
+		if (bpf_program__expected_attach_type(prog) == BPF_TRACE_ITER)
+			continue;
 		link = bpf_program__attach(prog);
 		if (!link) {
 			err = -errno;
@@ -226,6 +229,8 @@ fail:
 void lw_probes_stop(struct lw_probes *p)
 {
 	ring_buffer__free(p->rb);
+	bpf_link__destroy(p->bp_sweep);
+	p->bp_sweep = NULL;
 	lw_links_destroy(p->links, p->attached);
 	p->attached = 0;
 	loopwatch_bpf__destroy(p->skel);

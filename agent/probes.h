@@ -20,6 +20,7 @@ struct lw_probes {
 	struct loopwatch_bpf *skel;
 	struct ring_buffer *rb;
 	struct bpf_link *links[LW_MAX_LINKS];
+	struct bpf_link *bp_sweep;	/* iter/task_file, run by agent/probes_bp.c */
 	unsigned int attached, skipped;
 };
 

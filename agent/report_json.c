@@ -58,6 +58,13 @@ const char *lw_json_summary(struct lw_json *j, const struct timespec *now,
 	lw_json_u64(j, "saturated", iv->saturated);
 	lw_json_u64(j, "fds", iv->fds);
 	lw_json_u64(j, "fd_limit", iv->fd_limit);
+	lw_json_u64(j, "snd_partial", iv->snd_partial);
+	lw_json_u64(j, "mem_pressure", iv->mem_pressure);
+	lw_json_u64(j, "sock_mem_kb", iv->sock_mem / 1024);
+	lw_json_obj_begin(j, "retransmits_by_remote");
+	for (unsigned int r = 0; r < iv->nretrans_remote; r++)
+		lw_json_u64(j, iv->retrans_remote[r].addr, iv->retrans_remote[r].count);
+	lw_json_obj_end(j);
 	lw_json_bool(j, "incomplete", iv->incomplete);
 	return lw_json_end(j);
 }

@@ -47,7 +47,7 @@ static __always_inline void emit_stall(struct lw_thread *t, __u32 tid, __u64 bus
 	bpf_ringbuf_submit(e, 0);
 }
 
-static __always_inline void wait_enter(void)
+static __always_inline void wait_enter(__u32 maxevents)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)id, pid = id >> 32;
@@ -73,12 +73,14 @@ static __always_inline void wait_enter(void)
 		t->proc_start_time = task->group_leader->start_time;
 		t->in_wait = 1;
 		t->wait_enter_ns = now;
+		t->maxevents = maxevents;
 		return;
 	}
 	if (t->in_wait)
 		return;
 	t->in_wait = 1;
 	t->wait_enter_ns = now;
+	t->maxevents = maxevents;
 	if (!t->wait_exit_ns)
 		return;
 
@@ -99,13 +101,16 @@ static __always_inline void wait_enter(void)
 	}
 }
 
-static __always_inline void wait_exit(void)
+static __always_inline void wait_exit(long ret)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct lw_thread *t = bpf_map_lookup_elem(&lw_threads, &tid);
 
 	if (!t)
 		return;
+	/* a full batch: more may be ready than the loop asked for */
+	if (ret > 0 && ret == t->maxevents)
+		t->saturated++;
 	t->in_wait = 0;
 	t->wait_exit_ns = bpf_ktime_get_ns();
 	t->off_since_ns = 0;
@@ -115,44 +120,44 @@ static __always_inline void wait_exit(void)
 }
 
 SEC("tracepoint/syscalls/sys_enter_epoll_wait")
-int lw_enter_epoll_wait(void *ctx)
+int lw_enter_epoll_wait(struct trace_event_raw_sys_enter *ctx)
 {
-	wait_enter();
+	wait_enter(ctx->args[2]);	/* maxevents */
 	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_exit_epoll_wait")
-int lw_exit_epoll_wait(void *ctx)
+int lw_exit_epoll_wait(struct trace_event_raw_sys_exit *ctx)
 {
-	wait_exit();
+	wait_exit(ctx->ret);
 	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_enter_epoll_pwait")
-int lw_enter_epoll_pwait(void *ctx)
+int lw_enter_epoll_pwait(struct trace_event_raw_sys_enter *ctx)
 {
-	wait_enter();
+	wait_enter(ctx->args[2]);	/* maxevents */
 	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_exit_epoll_pwait")
-int lw_exit_epoll_pwait(void *ctx)
+int lw_exit_epoll_pwait(struct trace_event_raw_sys_exit *ctx)
 {
-	wait_exit();
+	wait_exit(ctx->ret);
 	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_enter_epoll_pwait2")
-int lw_enter_epoll_pwait2(void *ctx)
+int lw_enter_epoll_pwait2(struct trace_event_raw_sys_enter *ctx)
 {
-	wait_enter();
+	wait_enter(ctx->args[2]);	/* maxevents */
 	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_exit_epoll_pwait2")
-int lw_exit_epoll_pwait2(void *ctx)
+int lw_exit_epoll_pwait2(struct trace_event_raw_sys_exit *ctx)
 {
-	wait_exit();
+	wait_exit(ctx->ret);
 	return 0;
 }
 

@@ -57,8 +57,13 @@ struct lw_thread {
 	__u64 max_epoch[2];
 	__u64 lag_hist[LW_LAG_SLOTS];
 	char comm[LW_COMM_LEN];	/* the process's comm */
+	/* Loop saturation: maxevents of the current wait call, and the running
+	 * total of wait calls that returned that many events. */
+	__u32 maxevents;
+	__u32 pad_sat;
+	__u64 saturated;
 };
-_Static_assert(sizeof(struct lw_thread) == 464, "lw_thread layout");
+_Static_assert(sizeof(struct lw_thread) == 480, "lw_thread layout");
 
 struct lw_stall_event {
 	struct lw_event_hdr hdr;

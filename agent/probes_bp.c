@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "backpressure.h"
+#include "log.h"
+#include "probes_bp.h"
+#include "loopwatch.skel.h"
+
+void lw_bp_start(struct lw_probes *p)
+{
+	struct bpf_program *prog = p->skel->progs.bp_sweep;
+
+	if (!bpf_program__autoload(prog))
+		return;
+	p->bp_sweep = bpf_program__attach_iter(prog, NULL);
+	if (!p->bp_sweep)
+		lw_warn("failed to attach the socket sweep (iter/task_file): %s; descriptor counts and idle sockets are not sampled",
+			strerror(errno));
+}
+
+/* Every process of the model is swept, loop or not: its descriptors and the
+ * sockets it holds but has not touched since the probes were attached. */
+static void watch_model(struct lw_probes *p, const struct lw_model *m)
+{
+	int fd = bpf_map__fd(p->skel->maps.lw_bp_procs);
+
+	for (size_t i = 0; i < m->nprocs; i++) {
+		const struct lw_proc *mp = m->procs[i];
+		struct lw_bp_proc v;
+
+		memset(&v, 0, sizeof(v));
+		v.start_time = mp->start_time;
+		memcpy(v.comm, mp->comm, sizeof(v.comm));
+		/* an entry the probes made is kept: it holds their counts */
+		bpf_map_update_elem(fd, &mp->pid, &v, BPF_NOEXIST);
+	}
+}
+
+static void sweep(struct lw_probes *p)
+{
+	char buf[64];
+	ssize_t n;
+	int fd;
+
+	fd = bpf_iter_create(bpf_link__fd(p->bp_sweep));
+	if (fd < 0) {
+		lw_debug("failed to start the socket sweep: %s", strerror(errno));
+		return;
+	}
+	/* the program writes nothing: reading to the end runs it over every file */
+	while ((n = read(fd, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))
+		;
+	if (n < 0)
+		lw_debug("socket sweep stopped early: %s", strerror(errno));
+	close(fd);
+}
+
+void lw_bp_interval_begin(struct lw_probes *p, const struct lw_model *m)
+{
+	if (!p->bp_sweep)
+		return;
+	watch_model(p, m);
+	sweep(p);
+	/* the sweep's events belong to this interval */
+	lw_probes_poll(p);
+}
+
+static int read_procs(struct lw_probes *p, struct lw_bp_snap **out, size_t *n)
+{
+	int fd = bpf_map__fd(p->skel->maps.lw_bp_procs);
+	size_t cap = 64, cnt = 0;
+	struct lw_bp_snap *s = malloc(cap * sizeof(*s));
+	uint32_t key, next, *prev = NULL;
+
+	if (!s)
+		return -ENOMEM;
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		if (cnt == cap) {
+			struct lw_bp_snap *ns = realloc(s, 2 * cap * sizeof(*s));
+
+			if (!ns) {
+				free(s);
+				return -ENOMEM;
+			}
+			s = ns;
+			cap *= 2;
+		}
+		if (bpf_map_lookup_elem(fd, &next, &s[cnt].p) == 0) {
+			s[cnt].pid = next;
+			cnt++;
+		}
+		key = next;
+		prev = &key;
+	}
+	*out = s;
+	*n = cnt;
+	return 0;
+}
+
+/* Counts since the last read: each entry is taken out as it is read, so an
+ * increment racing with the read lands in a fresh entry, never lost. */
+static int read_remotes(struct lw_probes *p, struct lw_bp_remote_snap **out, size_t *n)
+{
+	int fd = bpf_map__fd(p->skel->maps.lw_bp_remotes);
+	struct lw_bp_remote_key *keys = malloc(LW_BP_MAX_REMOTES * sizeof(*keys)), *prev = NULL;
+	struct lw_bp_remote_snap *s;
+	size_t nk = 0, cnt = 0;
+
+	if (!keys)
+		return -ENOMEM;
+	while (nk < LW_BP_MAX_REMOTES && bpf_map_get_next_key(fd, prev, &keys[nk]) == 0) {
+		prev = &keys[nk];
+		nk++;
+	}
+	s = calloc(nk ? nk : 1, sizeof(*s));
+	if (!s) {
+		free(keys);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < nk; i++) {
+		if (bpf_map_lookup_and_delete_elem(fd, &keys[i], &s[cnt].count) == 0) {
+			s[cnt].key = keys[i];
+			cnt++;
+		}
+	}
+	free(keys);
+	*out = s;
+	*n = cnt;
+	return 0;
+}
+
+void lw_bp_interval_end(struct lw_probes *p, struct lw_model *m, struct lw_bp_state *st,
+			uint64_t epoch)
+{
+	struct lw_bp_remote_snap *rs = NULL;
+	struct lw_bp_snap *snaps = NULL;
+	uint32_t *dead = NULL;
+	size_t n = 0, ndead = 0;
+
+	if (read_procs(p, &snaps, &n) ||
+	    lw_bp_apply(st, m, snaps, n, epoch, &dead, &ndead))
+		lw_warn("out of memory folding backpressure figures; this interval's are partial");
+	for (size_t i = 0; i < ndead; i++)
+		bpf_map_delete_elem(bpf_map__fd(p->skel->maps.lw_bp_procs), &dead[i]);
+	free(dead);
+	if (read_remotes(p, &rs, &n) == 0)
+		lw_bp_apply_remotes(m, rs, n);
+	free(rs);
+}

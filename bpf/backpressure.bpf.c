@@ -1,0 +1,562 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Backpressure: how full the receive, send and accept queues of a process's
+ * TCP/UDP sockets get, what is dropped for want of buffer space, what TCP
+ * sends again, and (from a sweep the agent runs every interval) how close a
+ * process is to its descriptor limit.
+ *
+ * A socket learns its owner in process context (a read, a write, connect,
+ * listen, or the sweep finding it in a descriptor table) and keeps it in
+ * socket-local storage, so the softirq and timer paths (data arriving,
+ * drops, retransmits) charge the right process. Everything aggregates per
+ * process in lw_bp_procs; the ring buffer carries only queues that cross
+ * LW_BP_NOTABLE or drop, at most once per socket and queue per interval.
+ */
+#include "common.bpf.h"
+#include <bpf/bpf_endian.h>
+#include "backpressure.h"
+
+#define LW_AF_INET 2
+#define LW_AF_INET6 10
+#define LW_IPPROTO_TCP 6
+#define LW_IPPROTO_UDP 17
+#define LW_TCP_SYN_SENT 2
+#define LW_TCP_SYN_RECV 3
+#define LW_TCP_LISTEN 10
+#define LW_EAGAIN 11
+#define LW_RLIMIT_NOFILE 7
+
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	/* CLONE: an accepted connection starts out owned by its listener's process */
+	__uint(map_flags, BPF_F_NO_PREALLOC | BPF_F_CLONE);
+	__type(key, int);
+	__type(value, struct lw_bp_sock);
+} lw_bp_socks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, LW_BP_MAX_PROCS);
+	__type(key, __u32);
+	__type(value, struct lw_bp_proc);
+} lw_bp_procs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, LW_BP_MAX_REMOTES);
+	__type(key, struct lw_bp_remote_key);
+	__type(value, __u64);
+} lw_bp_remotes SEC(".maps");
+
+/* Process entries are created from this (too large for the stack); static
+ * keeps it out of the skeleton, which would need this header everywhere. */
+static const struct lw_bp_proc lw_bp_zero_proc = {};
+
+static __always_inline bool bp_tracked(const struct sock *sk)
+{
+	__u16 family = sk->__sk_common.skc_family;
+	__u16 proto = sk->sk_protocol;
+
+	return (family == LW_AF_INET || family == LW_AF_INET6) &&
+	       (proto == LW_IPPROTO_TCP || proto == LW_IPPROTO_UDP);
+}
+
+static __always_inline __u32 bp_ratio(__u64 queued, __u64 limit)
+{
+	__u64 r;
+
+	if (!limit)
+		return 0;
+	r = queued * LW_BP_ONE / limit;
+	return r > 0xffffffffull ? 0xffffffffu : (__u32)r;
+}
+
+static __always_inline __u32 bp_rmem(const struct sock *sk)
+{
+	int v = sk->sk_backlog.rmem_alloc.counter;
+
+	return v > 0 ? v : 0;
+}
+
+/* TCP accounts queued send data in sk_wmem_queued; UDP only in sk_wmem_alloc,
+ * which holds one extra reference while the socket lives. */
+static __always_inline __u32 bp_wmem(const struct sock *sk, bool tcp)
+{
+	int v = tcp ? sk->sk_wmem_queued : (int)sk->sk_wmem_alloc.refs.counter - 1;
+
+	return v > 0 ? v : 0;
+}
+
+/* Some protocols count drops per NUMA node instead of in sk_drops. */
+static __always_inline __u32 bp_sk_drops(const struct sock *sk)
+{
+	struct numa_drop_counters *ndc = sk->sk_drop_counters;
+	__u32 n = sk->sk_drops.counter;
+
+	if (ndc)
+		n += BPF_CORE_READ(ndc, drops0.counter) + BPF_CORE_READ(ndc, drops1.counter);
+	return n;
+}
+
+/*
+ * A clone's storage is its listener's, copied when the connection was
+ * accepted: keep the owner, start everything else afresh. Also catches
+ * clones made before the probes were attached.
+ */
+static __always_inline void bp_fix_clone(struct lw_bp_sock *s, const struct sock *sk)
+{
+	if (s->self == (__u64)sk)
+		return;
+	s->self = (__u64)sk;
+	s->is_listener = 0;
+	s->fd = -1;
+	s->hw_epoch = 0;
+	s->drops_pending = 0;
+	s->drops_seen = 0;
+	__builtin_memset(s->ev_epoch, 0, sizeof(s->ev_epoch));
+}
+
+/* The process entry a socket charges; created on the first charge, and
+ * started over when a newer process has taken the pid. */
+static __always_inline struct lw_bp_proc *bp_proc(const struct lw_bp_sock *s)
+{
+	__u32 pid = s->pid;
+	struct lw_bp_proc *p = bpf_map_lookup_elem(&lw_bp_procs, &pid);
+
+	if (p && (p->start_time == s->start_time || !p->start_time)) {
+		p->start_time = s->start_time;
+		return p;
+	}
+	/* a socket of a dead process whose pid lives on must not reset it */
+	if (p && p->start_time > s->start_time)
+		return NULL;
+	if (bpf_map_update_elem(&lw_bp_procs, &pid, &lw_bp_zero_proc, BPF_ANY))
+		return NULL;
+	p = bpf_map_lookup_elem(&lw_bp_procs, &pid);
+	if (!p)
+		return NULL;
+	p->start_time = s->start_time;
+	__builtin_memcpy(p->comm, s->comm, LW_COMM_LEN);
+	return p;
+}
+
+/*
+ * Storage of a socket the current task uses: created on first use, its owner
+ * switched when another process uses it (a descriptor passed on or inherited).
+ * NULL for sockets that are not TCP/UDP or whose owner is filtered out; those
+ * cost this one lookup from then on.
+ */
+static __always_inline struct lw_bp_sock *bp_own(struct sock *sk)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 pid = id >> 32;
+	struct lw_bp_sock *s = bpf_sk_storage_get(&lw_bp_socks, sk, NULL, 0);
+	struct task_struct *task;
+	char comm[LW_COMM_LEN];
+
+	if (s && s->pid == pid) {
+		bp_fix_clone(s, sk);
+		s->tid = (__u32)id;
+		return s->watched ? s : NULL;
+	}
+	if (!s) {
+		if (!bp_tracked(sk))
+			return NULL;
+		s = bpf_sk_storage_get(&lw_bp_socks, sk, NULL, BPF_SK_STORAGE_GET_F_CREATE);
+		if (!s)
+			return NULL;
+		s->self = (__u64)sk;
+		s->is_tcp = sk->sk_protocol == LW_IPPROTO_TCP;
+	}
+	bp_fix_clone(s, sk);
+	task = bpf_get_current_task_btf();
+	bpf_probe_read_kernel_str(comm, sizeof(comm), task->group_leader->comm);
+	s->pid = pid;
+	s->tid = (__u32)id;
+	s->start_time = task->group_leader->start_time;
+	s->fd = -1;
+	__builtin_memcpy(s->comm, comm, LW_COMM_LEN);
+	s->watched = lw_process_wanted(pid, comm);
+	if (!s->watched)
+		return NULL;
+	bp_proc(s);
+	return s;
+}
+
+/* Storage of a socket seen outside its owner's context; NULL if unwatched. */
+static __always_inline struct lw_bp_sock *bp_get(const struct sock *sk)
+{
+	struct lw_bp_sock *s;
+
+	if (!sk)
+		return NULL;
+	s = bpf_sk_storage_get(&lw_bp_socks, (struct sock *)sk, NULL, 0);
+	if (!s || !s->watched)
+		return NULL;
+	bp_fix_clone(s, sk);
+	return s;
+}
+
+static __always_inline void bp_emit(const struct sock *sk, struct lw_bp_sock *s, __u32 q,
+				    __u32 ratio, __u32 queued, __u32 limit)
+{
+	__u64 e1 = lw_epoch + 1;
+	struct lw_bp_event *e;
+
+	if (q >= LW_BPQ_MAX || s->ev_epoch[q] == e1)
+		return;
+	e = lw_event_reserve(sizeof(*e), LW_EV_BACKPRESSURE, s->pid, s->tid, s->comm);
+	if (!e)
+		return;
+	s->ev_epoch[q] = e1;
+	e->queue = q;
+	e->fd = s->fd;
+	e->ratio = ratio;
+	e->drops = 0;
+	if (q != LW_BPQ_SND) {
+		e->drops = s->drops_pending;
+		s->drops_pending = 0;
+	}
+	e->queued = queued;
+	e->limit = limit;
+	e->local_port = sk->__sk_common.skc_num;
+	e->remote_port = bpf_ntohs(sk->__sk_common.skc_dport);
+	e->pad = 0;
+	bpf_ringbuf_submit(e, 0);
+}
+
+/* One occupancy sample: the socket's and its process's high-water marks,
+ * and an event when the queue is notably full or dropped something. */
+static __always_inline void bp_sample(const struct sock *sk, struct lw_bp_sock *s, __u32 q,
+				      __u32 queued, __u32 limit)
+{
+	__u64 epoch = lw_epoch, e1 = epoch + 1;
+	__u32 ratio = bp_ratio(queued, limit);
+
+	if (q >= LW_BPQ_MAX)
+		return;
+	if (s->hw_epoch != e1) {
+		s->hw_epoch = e1;
+		__builtin_memset(s->hw, 0, sizeof(s->hw));
+	}
+	/* the process entry is touched only when this socket's mark rises */
+	if (ratio > s->hw[q]) {
+		struct lw_bp_proc *p = bp_proc(s);
+		__u32 slot = epoch & 1;
+
+		s->hw[q] = ratio;
+		if (p) {
+			if (p->hw_epoch[slot] != epoch) {
+				p->hw_epoch[slot] = epoch;
+				__builtin_memset(p->hw[slot], 0, sizeof(p->hw[slot]));
+			}
+			if (ratio > p->hw[slot][q])
+				p->hw[slot][q] = ratio;
+		}
+	}
+	if (ratio >= LW_BP_NOTABLE || (q != LW_BPQ_SND && s->drops_pending))
+		bp_emit(sk, s, q, ratio, queued, limit);
+}
+
+static __always_inline void bp_sample_rcv(const struct sock *sk, struct lw_bp_sock *s)
+{
+	bp_sample(sk, s, LW_BPQ_RCV, bp_rmem(sk), sk->sk_rcvbuf);
+}
+
+static __always_inline void bp_sample_snd(const struct sock *sk, struct lw_bp_sock *s)
+{
+	bp_sample(sk, s, LW_BPQ_SND, bp_wmem(sk, s->is_tcp), sk->sk_sndbuf);
+}
+
+/* A listener's queue, and the connections it refused since the last look:
+ * tcp_listendrop() counts each one in the listener's sk_drops. */
+static __always_inline void bp_sample_accept(const struct sock *sk, struct lw_bp_sock *s)
+{
+	__u32 drops = bp_sk_drops(sk);
+
+	if (drops != s->drops_seen) {
+		__u32 d = drops - s->drops_seen;
+		struct lw_bp_proc *p = bp_proc(s);
+
+		s->drops_seen = drops;
+		s->drops_pending += d;
+		if (p)
+			__sync_fetch_and_add(&p->accept_overflows, d);
+	}
+	bp_sample(sk, s, LW_BPQ_ACCEPT, sk->sk_ack_backlog, sk->sk_max_ack_backlog);
+}
+
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(bp_recv, struct sock *sk, int ret, int flags)
+{
+	struct lw_bp_sock *s;
+
+	if (!sk)
+		return 0;
+	s = bp_own(sk);
+	if (s)
+		bp_sample_rcv(sk, s);
+	return 0;
+}
+
+/* The first chunk of a TCP send: how many bytes the caller asked for, which
+ * sock_send_length does not say. */
+SEC("tp_btf/tcp_sendmsg_locked")
+int BPF_PROG(bp_sendmsg, const struct sock *sk, const struct msghdr *msg, const struct sk_buff *skb,
+	     int size_goal)
+{
+	struct lw_bp_sock *s;
+	__u64 want;
+
+	if (!sk)
+		return 0;
+	s = bpf_sk_storage_get(&lw_bp_socks, (struct sock *)sk, NULL, 0);
+	if (!s || !s->watched || s->send_want)
+		return 0;
+	want = msg->msg_iter.count;
+	s->send_want = want > 0xffffffffull ? 0xffffffffu : (__u32)want;
+	return 0;
+}
+
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(bp_send, struct sock *sk, int ret, int flags)
+{
+	struct lw_bp_sock *s;
+	struct lw_bp_proc *p;
+	__u32 want;
+
+	if (!sk)
+		return 0;
+	s = bp_own(sk);
+	if (!s)
+		return 0;
+	want = s->send_want;
+	s->send_want = 0;
+	if (ret == -LW_EAGAIN) {
+		p = bp_proc(s);
+		if (p)
+			__sync_fetch_and_add(&p->snd_eagain, 1);
+	} else if (ret > 0 && want && (__u32)ret < want) {
+		/* the send buffer filled up part way through */
+		p = bp_proc(s);
+		if (p)
+			__sync_fetch_and_add(&p->snd_partial, 1);
+	}
+	bp_sample_snd(sk, s);
+	return 0;
+}
+
+/* Data (or, on a listener, a connection) was queued: the receive side's
+ * true high-water mark, seen even when the owner does not read. */
+SEC("tp_btf/sk_data_ready")
+int BPF_PROG(bp_data_ready, const struct sock *sk)
+{
+	struct lw_bp_sock *s = bp_get(sk);
+
+	if (!s)
+		return 0;
+	if (s->is_listener)
+		bp_sample_accept(sk, s);
+	else
+		bp_sample_rcv(sk, s);
+	return 0;
+}
+
+/* connect() and listen() run in the owner's context: learn the owner before
+ * any packet flows. A clone (LISTEN -> SYN_RECV) is set up on its own. */
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(bp_set_state, const struct sock *sk, const int oldstate, const int newstate)
+{
+	struct lw_bp_sock *s;
+
+	if (sk->sk_protocol != LW_IPPROTO_TCP)
+		return 0;
+	if (newstate == LW_TCP_LISTEN) {
+		s = bp_own((struct sock *)sk);
+		if (s) {
+			s->is_listener = 1;
+			s->drops_seen = bp_sk_drops(sk);
+		}
+	} else if (newstate == LW_TCP_SYN_SENT) {
+		bp_own((struct sock *)sk);
+	} else if (oldstate == LW_TCP_LISTEN && newstate == LW_TCP_SYN_RECV) {
+		bp_get(sk);
+	}
+	return 0;
+}
+
+static __always_inline bool bp_drop_reason_counts(int reason)
+{
+	return reason == bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_SOCKET_RCVBUFF) ||
+	       reason == bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_PROTO_MEM) ||
+	       reason == bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_SOCKET_BACKLOG) ||
+	       reason == bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_TCP_ZEROWINDOW) ||
+	       reason == bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_TCP_OFO_DROP);
+}
+
+/*
+ * Packets the kernel threw away because a socket had no room: receive
+ * buffer full, protocol memory exhausted, backlog full, data past a zero
+ * window. (sock_rcvqueue_full does not fire for TCP or UDP on 6.x kernels;
+ * these drops all pass through kfree_skb with the socket and a reason.)
+ */
+SEC("tp_btf/kfree_skb")
+int BPF_PROG(bp_kfree_skb, struct sk_buff *skb, void *location, enum skb_drop_reason reason,
+	     struct sock *sk)
+{
+	struct lw_bp_sock *s;
+	struct lw_bp_proc *p;
+
+	if (!sk || !bp_drop_reason_counts(reason))
+		return 0;
+	s = bp_get(sk);
+	if (!s)
+		return 0;
+	p = bp_proc(s);
+	if (p)
+		__sync_fetch_and_add(&p->drops, 1);
+	s->drops_pending++;
+	bp_sample_rcv(sk, s);
+	return 0;
+}
+
+SEC("tp_btf/sock_exceed_buf_limit")
+int BPF_PROG(bp_exceed_buf, struct sock *sk, struct proto *prot, long allocated, int kind)
+{
+	struct lw_bp_sock *s = bp_get(sk);
+	struct lw_bp_proc *p;
+
+	if (!s)
+		return 0;
+	p = bp_proc(s);
+	if (p)
+		__sync_fetch_and_add(&p->mem_pressure, 1);
+	return 0;
+}
+
+static __always_inline void bp_charge_remote(__u32 pid, const struct sock *sk, __u64 n)
+{
+	struct lw_bp_remote_key k = { .pid = pid };
+	__u64 *v;
+
+	k.family = sk->__sk_common.skc_family;
+	if (k.family == LW_AF_INET6)
+		BPF_CORE_READ_INTO(&k.addr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+	else
+		__builtin_memcpy(k.addr, &sk->__sk_common.skc_daddr, 4);
+	v = bpf_map_lookup_elem(&lw_bp_remotes, &k);
+	if (v) {
+		__sync_fetch_and_add(v, n);
+		return;
+	}
+	bpf_map_update_elem(&lw_bp_remotes, &k, &n, BPF_NOEXIST);
+}
+
+/* Fires in softirq or timer context, after the segment went out again (or
+ * failed to: err != 0 is not counted, as RetransSegs does not count it). */
+SEC("tp_btf/tcp_retransmit_skb")
+int BPF_PROG(bp_retransmit, const struct sock *sk, const struct sk_buff *skb, int err)
+{
+	struct lw_bp_sock *s;
+	struct lw_bp_proc *p;
+	struct tcp_skb_cb cb;
+	__u64 segs;
+
+	if (err)
+		return 0;
+	s = bp_get(sk);
+	if (!s)
+		return 0;
+	p = bp_proc(s);
+	if (!p)
+		return 0;
+	/* a TSO skb goes out as tcp_skb_pcount() segments, each one counted */
+	if (bpf_probe_read_kernel(&cb, sizeof(cb), skb->cb))
+		segs = 1;
+	else
+		segs = cb.tcp_gso_segs ? cb.tcp_gso_segs : 1;
+	__sync_fetch_and_add(&p->retransmits, segs);
+	bp_charge_remote(s->pid, sk, segs);
+	return 0;
+}
+
+SEC("tp_btf/tcp_retransmit_synack")
+int BPF_PROG(bp_retransmit_synack, const struct sock *sk, const struct request_sock *req)
+{
+	struct lw_bp_sock *s = bp_get(sk);
+	struct lw_bp_proc *p;
+
+	if (!s)
+		return 0;
+	p = bp_proc(s);
+	if (p)
+		__sync_fetch_and_add(&p->retransmits, 1);
+	return 0;
+}
+
+/*
+ * The sweep: the agent reads this iterator once per interval, after adding
+ * the processes of its model to lw_bp_procs. For those processes only, it
+ * counts descriptors, reads RLIMIT_NOFILE, sums socket memory, learns the
+ * descriptor number of each socket, samples every queue (so a socket nobody
+ * touches still shows) and reports listener overflows.
+ */
+SEC("iter/task_file")
+int bp_sweep(struct bpf_iter__task_file *ctx)
+{
+	struct task_struct *task = ctx->task;
+	struct file *file = ctx->file;
+	__u64 e1 = lw_epoch + 1;
+	struct lw_bp_proc *p;
+	struct lw_bp_sock *s;
+	struct socket *sock;
+	struct sock *sk;
+	__u32 pid;
+
+	if (!task || !file)
+		return 0;
+	pid = task->tgid;
+	p = bpf_map_lookup_elem(&lw_bp_procs, &pid);
+	if (!p)
+		return 0;
+	if (p->sweep_epoch != e1) {
+		p->sweep_epoch = e1;
+		p->fds = 0;
+		p->sock_mem = 0;
+		p->fd_limit = task->signal->rlim[LW_RLIMIT_NOFILE].rlim_cur;
+	}
+	p->fds++;
+	sock = bpf_sock_from_file(file);
+	if (!sock)
+		return 0;
+	sk = sock->sk;
+	if (!sk || !bp_tracked(sk))
+		return 0;
+	s = bpf_sk_storage_get(&lw_bp_socks, sk, NULL, BPF_SK_STORAGE_GET_F_CREATE);
+	if (!s)
+		return 0;
+	if (s->pid != pid || !s->self) {
+		/* first seen here: the descriptor's holder owns it */
+		s->self = (__u64)sk;
+		s->pid = pid;
+		s->tid = pid;
+		s->start_time = task->group_leader->start_time;
+		s->is_tcp = sk->sk_protocol == LW_IPPROTO_TCP;
+		s->is_listener = s->is_tcp && sk->__sk_common.skc_state == LW_TCP_LISTEN;
+		s->drops_seen = s->is_listener ? bp_sk_drops(sk) : 0;
+		bpf_probe_read_kernel_str(s->comm, sizeof(s->comm), task->group_leader->comm);
+		s->watched = 1;
+	}
+	bp_fix_clone(s, sk);
+	if (!s->watched)
+		return 0;
+	s->fd = ctx->fd;
+	p->sock_mem += bp_rmem(sk) + bp_wmem(sk, s->is_tcp);
+	if (s->is_listener) {
+		bp_sample_accept(sk, s);
+		return 0;
+	}
+	bp_sample_rcv(sk, s);
+	bp_sample_snd(sk, s);
+	return 0;
+}
