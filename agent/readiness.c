@@ -48,7 +48,8 @@ int lw_rd_apply_threads(struct lw_readiness *r, struct lw_model *m, struct lw_rd
 	for (size_t i = 0; i < n; i++) {
 		const struct lw_rd_thread *t = &snaps[i].t;
 		struct lw_rd_snap key = { .tid = snaps[i].tid };
-		const struct lw_rd_snap *ps = bsearch(&key, r->prev, r->nprev, sizeof(key), cmp_snap);
+		const struct lw_rd_snap *ps =
+			r->nprev ? bsearch(&key, r->prev, r->nprev, sizeof(key), cmp_snap) : NULL;
 		const struct lw_rd_thread *pt = NULL;
 		uint64_t wakeups, futile, handed = 0;
 		struct lw_proc *p;

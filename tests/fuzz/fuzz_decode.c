@@ -5,6 +5,7 @@
 #include <string.h>
 #include "decode.h"
 #include "json.h"
+#include "readiness.h"
 #include "report.h"
 #include "stall.h"
 
@@ -21,6 +22,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case LW_EV_STALL:
 		lw_stall_from_event(&ev.stall, &s);
 		lw_json_stall(&j, &now, &ev.hdr, &s);
+		break;
+	case LW_EV_HERD:
+		lw_json_herd(&j, &now, &ev.herd);
+		break;
+	case LW_EV_LT_HOT_LOOP:
+		lw_json_hot(&j, &now, &ev.hot);
+		break;
+	case LW_EV_UNDRAINED_ET:
+		lw_json_undrained(&j, &now, &ev.undrained);
 		break;
 	default:
 		break;
