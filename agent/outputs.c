@@ -176,6 +176,7 @@ int lw_outputs_reload(struct lw_outputs *o, struct lw_options *live)
 	o->alerts.cfg = c->alert;
 	lw_alert_exec_set(&o->exec, c->opt.alert_exec, c->exec_timeout_s, c->exec_per_min);
 	o->prom_err = 0;
+	lw_top_set_interval(o->top, c->opt.interval_s);
 	o->cfg = c;
 	*live = c->opt;
 	free(old);

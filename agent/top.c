@@ -565,6 +565,12 @@ void lw_top_interval(struct lw_top *t, const struct lw_model *m, const struct lw
 	draw(t);
 }
 
+void lw_top_set_interval(struct lw_top *t, unsigned int interval_s)
+{
+	if (t && interval_s)
+		t->interval_s = interval_s;
+}
+
 int lw_top_input_fd(const struct lw_top *t)
 {
 	return t && t->tty_in ? fileno(t->tty_in) : -1;

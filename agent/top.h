@@ -23,6 +23,8 @@ int lw_top_start(struct lw_top **out, unsigned int interval_s);
 int lw_top_input_fd(const struct lw_top *t);
 /* Handle pending keys; true when the user asked to quit. */
 bool lw_top_keys(struct lw_top *t);
+/* The interval changed (config reload): rates per second follow it. */
+void lw_top_set_interval(struct lw_top *t, unsigned int interval_s);
 /* The terminal changed size (SIGWINCH). */
 void lw_top_resize(struct lw_top *t);
 /* New figures at the end of an interval (before lw_model_end_interval). */
