@@ -18,7 +18,7 @@ start_top() {
 	local name=$1 err="2>$T/$1.err"
 	[ "${2:-}" = tty ] && err=
 	tmux kill-session -t "$SESSION" 2>/dev/null
-	tmux new-session -d -s "$SESSION" -x 150 -y 40 \
+	tmux new-session -d -s "$SESSION" -c "$PWD" -x 150 -y 40 \
 		"stty -g > $T/$name.stty0; $LW --top -c faultlab </dev/tty $err & echo \$! > $T/$name.pid; wait \$!; echo \$? > $T/$name.rc; stty -g > $T/$name.stty1; sleep 600"
 	for _ in $(seq 200); do
 		if [ -n "$err" ]; then
