@@ -101,6 +101,8 @@ static const struct lw_bp_snap *find_prev(const struct lw_bp_state *st, uint32_t
 {
 	struct lw_bp_snap key = { .pid = pid };
 
+	if (!st->nprev)
+		return NULL;
 	return bsearch(&key, st->prev, st->nprev, sizeof(key), cmp_snap);
 }
 
