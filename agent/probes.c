@@ -96,6 +96,8 @@ static const struct {
 } detections[] = {
 	{ "ready_", "herds, hot loops, undrained sockets and readiness lag" },
 	{ "lw_", "loop lag and stalls" },
+	{ "ready_", "herd, hot-loop, undrained-socket and readiness-lag detection" },
+	{ "bp_", "backpressure detection" },
 };
 
 static const char *detection_of(const char *prog)

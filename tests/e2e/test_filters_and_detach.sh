@@ -27,7 +27,7 @@ check "none of the agent's programs stays loaded after exit" [ "$(still_loaded "
 
 # -d counts from attach and ends the agent by itself
 start=$(date +%s%N)
-"$LW" --json -d 2 -p "$a" >"$T/dur.json" 2>"$T/dur.err"
+"$LW" --json -d 2 -p $$ >"$T/dur.json" 2>"$T/dur.err"
 rc=$?
 el=$((($(date +%s%N) - start) / 1000000))
 check "-d 2 exits 0 by itself" [ $rc -eq 0 ]
