@@ -225,22 +225,33 @@ static __always_inline void bp_emit(const struct sock *sk, struct lw_bp_sock *s,
 	bpf_ringbuf_submit(e, 0);
 }
 
-/* One occupancy sample: the socket's and its process's high-water marks,
- * and an event when the queue is notably full or dropped something. */
+/*
+ * One occupancy sample: the socket's and its process's high-water marks,
+ * and an event when the queue is notably full or dropped something. Most
+ * samples neither raise the mark nor report: they are told apart with
+ * multiplications, and only the rest pay for a division.
+ */
 static __always_inline void bp_sample(const struct sock *sk, struct lw_bp_sock *s, __u32 q,
 				      __u32 queued, __u32 limit)
 {
-	__u64 epoch = lw_epoch, e1 = epoch + 1;
-	__u32 ratio = bp_ratio(queued, limit);
+	__u64 epoch = lw_epoch, e1 = epoch + 1, scaled = (__u64)queued * LW_BP_ONE;
+	bool rising, notable;
+	__u32 ratio;
 
-	if (q >= LW_BPQ_MAX)
+	if (q >= LW_BPQ_MAX || !limit)
 		return;
 	if (s->hw_epoch != e1) {
 		s->hw_epoch = e1;
 		__builtin_memset(s->hw, 0, sizeof(s->hw));
 	}
+	rising = scaled > (__u64)s->hw[q] * limit;
+	notable = (scaled >= (__u64)LW_BP_NOTABLE * limit ||
+		   (q != LW_BPQ_SND && s->drops_pending)) && s->ev_epoch[q] != e1;
+	if (!rising && !notable)
+		return;
+	ratio = bp_ratio(queued, limit);
 	/* the process entry is touched only when this socket's mark rises */
-	if (ratio > s->hw[q]) {
+	if (rising) {
 		struct lw_bp_proc *p = bp_proc(s);
 		__u32 slot = epoch & 1;
 
@@ -254,7 +265,7 @@ static __always_inline void bp_sample(const struct sock *sk, struct lw_bp_sock *
 				p->hw[slot][q] = ratio;
 		}
 	}
-	if (ratio >= LW_BP_NOTABLE || (q != LW_BPQ_SND && s->drops_pending))
+	if (notable)
 		bp_emit(sk, s, q, ratio, queued, limit);
 }
 
@@ -310,10 +321,15 @@ int BPF_PROG(bp_sendmsg, const struct sock *sk, const struct msghdr *msg, const 
 
 	if (!sk)
 		return 0;
+	/* A send that fits twice over cannot be cut short (queued memory grows
+	 * by at most twice the payload): most sends stop here, before any
+	 * lookup. */
+	want = msg->msg_iter.count;
+	if ((__u64)sk->sk_wmem_queued + 2 * want < (__u64)sk->sk_sndbuf)
+		return 0;
 	s = bpf_sk_storage_get(&lw_bp_socks, (struct sock *)sk, NULL, 0);
 	if (!s || !s->watched || s->send_want)
 		return 0;
-	want = msg->msg_iter.count;
 	s->send_want = want > 0xffffffffull ? 0xffffffffu : (__u32)want;
 	return 0;
 }
@@ -351,8 +367,14 @@ int BPF_PROG(bp_send, struct sock *sk, int ret, int flags)
 SEC("tp_btf/sk_data_ready")
 int BPF_PROG(bp_data_ready, const struct sock *sk)
 {
-	struct lw_bp_sock *s = bp_get(sk);
+	struct lw_bp_sock *s;
 
+	/* Per packet: a queue under an eighth full is left to the reads' samples
+	 * and costs no lookup (listeners, whose queue is not in rmem, go on). */
+	if (sk->__sk_common.skc_state != LW_TCP_LISTEN &&
+	    (__u64)bp_rmem(sk) * 8 < (__u64)(sk->sk_rcvbuf > 0 ? sk->sk_rcvbuf : 0))
+		return 0;
+	s = bp_get(sk);
 	if (!s)
 		return 0;
 	if (s->is_listener)
