@@ -19,7 +19,8 @@
 /*
  * A process with no loop thread gets a summary only for an interval in which
  * its sockets did something an operator should see: any drop, overflow,
- * retransmit, EAGAIN or short write, memory pressure, a queue at least this
+ * retransmit, EAGAIN or short write, a blocking send waiting for room,
+ * memory pressure, a queue at least this
  * full, or descriptors at least LW_BP_FD_NOTABLE of its limit. (Every
  * process that merely reads a socket would otherwise get a line a second.)
  */

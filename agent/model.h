@@ -37,6 +37,7 @@ struct lw_interval {
 	uint64_t retransmits, drops, snd_eagain, accept_overflows, saturated;
 	uint64_t fds, fd_limit;
 	uint64_t snd_partial, mem_pressure, sock_mem;	/* backpressure, see agent/bp.h */
+	uint64_t snd_wait_ns;
 	struct lw_retrans_remote retrans_remote[LW_RETRANS_REMOTES];	/* largest first */
 	unsigned int nretrans_remote;
 	bool active;			/* anything seen: the process gets a summary */

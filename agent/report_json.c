@@ -59,6 +59,7 @@ const char *lw_json_summary(struct lw_json *j, const struct timespec *now,
 	lw_json_u64(j, "fds", iv->fds);
 	lw_json_u64(j, "fd_limit", iv->fd_limit);
 	lw_json_u64(j, "snd_partial", iv->snd_partial);
+	lw_json_num(j, "snd_wait_ms", (double)iv->snd_wait_ns / 1e6);
 	lw_json_u64(j, "mem_pressure", iv->mem_pressure);
 	lw_json_u64(j, "sock_mem_kb", iv->sock_mem / 1024);
 	lw_json_obj_begin(j, "retransmits_by_remote");

@@ -25,6 +25,8 @@
 #define LW_TCP_LISTEN 10
 #define LW_EAGAIN 11
 #define LW_RLIMIT_NOFILE 7
+#define LW_O_NONBLOCK 04000
+#define LW_MSG_DONTWAIT 0x40
 
 struct {
 	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
@@ -311,7 +313,7 @@ int BPF_PROG(bp_recv, struct sock *sk, int ret, int flags)
 }
 
 /* The first chunk of a TCP send: how many bytes the caller asked for, which
- * sock_send_length does not say. */
+ * sock_send_length does not say, and when a blocking one began. */
 SEC("tp_btf/tcp_sendmsg_locked")
 int BPF_PROG(bp_sendmsg, const struct sock *sk, const struct msghdr *msg, const struct sk_buff *skb,
 	     int size_goal)
@@ -331,6 +333,14 @@ int BPF_PROG(bp_sendmsg, const struct sock *sk, const struct msghdr *msg, const 
 	if (!s || !s->watched || s->send_want)
 		return 0;
 	s->send_want = want > 0xffffffffull ? 0xffffffffu : (__u32)want;
+	/* a blocking send that may not fit can sleep for room: time it */
+	if (!(msg->msg_flags & LW_MSG_DONTWAIT)) {
+		struct socket *sock = sk->sk_socket;
+		struct file *file = sock ? sock->file : NULL;
+
+		if (file && !(file->f_flags & LW_O_NONBLOCK))
+			s->send_start = bpf_ktime_get_ns();
+	}
 	return 0;
 }
 
@@ -348,6 +358,14 @@ int BPF_PROG(bp_send, struct sock *sk, int ret, int flags)
 		return 0;
 	want = s->send_want;
 	s->send_want = 0;
+	if (s->send_start) {
+		__u64 waited = bpf_ktime_get_ns() - s->send_start;
+
+		s->send_start = 0;
+		p = bp_proc(s);
+		if (p)
+			__sync_fetch_and_add(&p->snd_wait_ns, waited);
+	}
 	if (ret == -LW_EAGAIN) {
 		p = bp_proc(s);
 		if (p)

@@ -39,6 +39,7 @@ struct lw_bp_proc {
 	__u64 snd_eagain;	/* sends that returned EAGAIN */
 	__u64 snd_partial;	/* sends cut short by a full send buffer */
 	__u64 accept_overflows;	/* connections its listeners refused */
+	__u64 snd_wait_ns;	/* blocking sends that did not fit: time inside them */
 	__u64 hw_epoch[2];
 	__u32 hw[2][LW_BPQ_MAX];	/* LW_BP_ONE = 1.0 */
 	__u64 sweep_epoch;	/* epoch + 1 of the sweep that wrote the fields below */
@@ -47,7 +48,7 @@ struct lw_bp_proc {
 	__u64 sock_mem;		/* bytes held by its TCP/UDP sockets' queues */
 	char comm[LW_COMM_LEN];
 };
-_Static_assert(sizeof(struct lw_bp_proc) == 144, "lw_bp_proc layout");
+_Static_assert(sizeof(struct lw_bp_proc) == 152, "lw_bp_proc layout");
 
 /*
  * Per-socket state, in socket-local storage (freed with the socket, so a
@@ -70,9 +71,10 @@ struct lw_bp_sock {
 	__u8 is_tcp;
 	__u8 pad;
 	__u32 send_want;	/* bytes the send under way asked for */
+	__u64 send_start;	/* a blocking send that may wait for room began */
 	char comm[LW_COMM_LEN];
 };
-_Static_assert(sizeof(struct lw_bp_sock) == 104, "lw_bp_sock layout");
+_Static_assert(sizeof(struct lw_bp_sock) == 112, "lw_bp_sock layout");
 
 /* Retransmits per process and remote address (map lw_bp_remotes). */
 struct lw_bp_remote_key {

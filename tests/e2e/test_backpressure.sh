@@ -53,6 +53,22 @@ if agent_start peer -c faultlab; then
 	check "slow-peer: short writes counted ($partial, exact)" [ "$(sum peer "$pid" snd_partial)" = "$partial" ]
 fi
 
+# --- blocking-writer: time blocking sends sleep for buffer space
+if agent_start blk -c faultlab; then
+	faultlab_run blk blocking-writer --start-delay-ms 1200 --duration-s 2
+	check "blocking-writer ran" [ $? -eq 0 ]
+	agent_stop
+	pid=$(fl blk .pid)
+	ms=$(jq -r 'select(.event=="done") | .send_ms' "$T/blk.fl")
+	blocked=$(jq -r 'select(.event=="done") | .blocked_sends' "$T/blk.fl")
+	note "blocking-writer: faultlab ${ms} ms inside send(), $blocked sends cut short; agent snd_wait_ms $(sum blk "$pid" snd_wait_ms), EAGAIN+short $(v blk "[.[] | select(.type==\"summary\" and .pid==$pid) | .snd_eagain + .snd_partial] | add")"
+	check "blocking-writer: the sends waited (${ms} ms)" ge "$ms" 1000
+	check "blocking-writer: snd_wait_ms within 10 % of the time inside send()" \
+		within "$(sum blk "$pid" snd_wait_ms)" "$ms" 0.1
+	check "blocking-writer: sends cut short counted as EAGAIN or short ($blocked)" \
+		[ "$(v blk "[.[] | select(.type==\"summary\" and .pid==$pid) | .snd_eagain + .snd_partial] | add")" = "$blocked" ]
+fi
+
 # --- accept-overflow: a full accept queue, overflows charged to the listener's owner
 if agent_start accept -c faultlab; then
 	faultlab_run accept accept-overflow --start-delay-ms 1200 --duration-s 2
@@ -134,8 +150,8 @@ if agent_start healthy -c faultlab; then
 	check "healthy: summaries present" q healthy "[.[] | select(.type==\"summary\" and .pid==$pid)] | length >= 3"
 	check "healthy: queue ratios under 0.5" q healthy \
 		"[.[] | select(.type==\"summary\" and .pid==$pid)] | all(.rcvq_max_ratio < 0.5 and .sndq_max_ratio < 0.5 and .acceptq_max_ratio < 0.5)"
-	check "healthy: no drops, retransmits, EAGAIN, overflows or saturation" q healthy \
-		"[.[] | select(.type==\"summary\" and .pid==$pid)] | all(.drops == 0 and .retransmits == 0 and .snd_eagain == 0 and .snd_partial == 0 and .accept_overflows == 0 and .saturated == 0)"
+	check "healthy: no drops, retransmits, EAGAIN, waits, overflows or saturation" q healthy \
+		"[.[] | select(.type==\"summary\" and .pid==$pid)] | all(.drops == 0 and .retransmits == 0 and .snd_eagain == 0 and .snd_partial == 0 and .snd_wait_ms == 0 and .accept_overflows == 0 and .saturated == 0)"
 	check "healthy: no backpressure event" q healthy \
 		"[.[] | select(.type==\"backpressure\" and .pid==$pid)] | length == 0"
 	check "healthy: -c faultlab leaves every other process out" q healthy \

@@ -68,6 +68,7 @@ static void counters_are_deltas(void **state)
 	a[0].p.snd_partial = 2;
 	a[0].p.accept_overflows = 9;
 	a[0].p.mem_pressure = 1;
+	a[0].p.snd_wait_ns = 250000000;
 	apply(&st, &m, a, 1, 0);
 	p = lw_model_find(&m, 10);
 	assert_non_null(p);
@@ -78,6 +79,7 @@ static void counters_are_deltas(void **state)
 	assert_int_equal(p->iv.snd_partial, 2);
 	assert_int_equal(p->iv.accept_overflows, 9);
 	assert_int_equal(p->iv.mem_pressure, 1);
+	assert_int_equal(p->iv.snd_wait_ns, 250000000);
 	lw_model_end_interval(&m);
 
 	proc(&b[0], 10, 7);
@@ -87,10 +89,12 @@ static void counters_are_deltas(void **state)
 	b[0].p.snd_partial = 2;
 	b[0].p.accept_overflows = 9;
 	b[0].p.mem_pressure = 1;
+	b[0].p.snd_wait_ns = 1250000000;
 	apply(&st, &m, b, 1, 1);
 	assert_int_equal(p->iv.retransmits, 5);
 	assert_int_equal(p->iv.drops, 0);
 	assert_int_equal(p->iv.accept_overflows, 0);
+	assert_int_equal(p->iv.snd_wait_ns, 1000000000);
 	lw_model_end_interval(&m);
 	assert_int_equal(p->tot.retransmits, 45);
 	assert_int_equal(p->tot.drops, 3);
@@ -382,6 +386,7 @@ static void json_event_and_summary(void **state)
 	p->iv.fds = 240;
 	p->iv.fd_limit = 256;
 	p->iv.sock_mem = 8192;
+	p->iv.snd_wait_ns = 1500000;
 	snprintf(p->iv.retrans_remote[0].addr, sizeof(p->iv.retrans_remote[0].addr), "10.0.0.2");
 	p->iv.retrans_remote[0].count = 12;
 	p->iv.nretrans_remote = 1;
@@ -389,6 +394,7 @@ static void json_event_and_summary(void **state)
 	assert_non_null(line);
 	assert_non_null(strstr(line, "\"fds\":240,\"fd_limit\":256"));
 	assert_non_null(strstr(line, "\"sock_mem_kb\":8"));
+	assert_non_null(strstr(line, "\"snd_wait_ms\":1.500"));
 	assert_non_null(strstr(line, "\"retransmits_by_remote\":{\"10.0.0.2\":12}"));
 	lw_model_free(&m);
 	lw_json_free(&j);

@@ -10,6 +10,9 @@
  *   slow-peer        the loop writes 64 KiB every tick to a peer that never
  *                    reads: the send queue fills, writes come back short,
  *                    then with EAGAIN;
+ *   blocking-writer  a worker thread ("fl-writer") of the loop's process
+ *                    makes blocking 64 KiB writes (SO_SNDTIMEO 200 ms) to a
+ *                    peer that never reads: each one sleeps for room;
  *   accept-overflow  a listener with a backlog of 4 that nobody accepts
  *                    from; "fl-client" keeps connecting: the accept queue
  *                    fills and the kernel refuses further connections. The
@@ -54,6 +57,7 @@
 #define READER_WORK_NS		(2 * FL_NS_PER_MS)
 #define PEER_CHUNK		65536
 #define WRITER_CHUNK		65536
+#define WRITER_TIMEOUT_MS	200
 #define ACCEPT_BACKLOG		4
 #define CONNECT_PERIOD_NS	(20 * FL_NS_PER_MS)
 #define LINGER_NS		(1500 * FL_NS_PER_MS)
@@ -64,7 +68,7 @@
 #define SAT_MAXEVENTS		16
 #define SAT_WORK_NS		(1 * FL_NS_PER_MS)
 
-enum bp_mode { SLOW_READER, SLOW_PEER, ACCEPT_OVERFLOW, FD_PRESSURE, SATURATE };
+enum bp_mode { SLOW_READER, SLOW_PEER, BLOCKING_WRITER, ACCEPT_OVERFLOW, FD_PRESSURE, SATURATE };
 
 enum { EV_TIMER = -1, EV_CONN = -2 };
 
@@ -101,6 +105,9 @@ struct bp {
 	long accept_backlog;
 	/* helper counters */
 	long bytes_sent;
+	long sends;		/* blocking-writer */
+	long blocked_sends;	/* came back short or with EAGAIN */
+	int64_t send_ns;	/* time inside send() */
 	long connects;
 	long overflows;		/* TcpExtListenOverflows delta, netns-wide */
 	long fds;		/* fd-pressure: /proc/self/fd entries */
@@ -109,7 +116,7 @@ struct bp {
 
 static bool has_helper(enum bp_mode m)
 {
-	return m == SLOW_READER || m == SLOW_PEER || m == ACCEPT_OVERFLOW;
+	return m == SLOW_READER || m == SLOW_PEER || m == BLOCKING_WRITER || m == ACCEPT_OVERFLOW;
 }
 
 /* Sleep until t in slices, giving up early on stop. */
@@ -336,6 +343,29 @@ static void peer_flood(struct bp *b)
 	}
 }
 
+/* blocking-writer: every send sleeps until the buffer has room or the
+ * timeout ends it; the time inside send() is the ground truth. */
+static void blocking_writes(struct bp *b)
+{
+	static char buf[WRITER_CHUNK];
+
+	memset(buf, 'b', sizeof(buf));
+	while (!fl_stopping() && fl_now_ns() < b->t_end) {
+		int64_t t0 = fl_now_ns();
+		ssize_t n = send(b->pair.loop_fd, buf, sizeof(buf), MSG_NOSIGNAL);
+
+		b->send_ns += fl_now_ns() - t0;
+		b->sends++;
+		if (n > 0)
+			b->bytes_sent += n;
+		if (n < (ssize_t)sizeof(buf)) {
+			if (n < 0 && errno != EAGAIN && errno != EINTR)
+				break;
+			b->blocked_sends++;
+		}
+	}
+}
+
 /* accept-overflow's clients: a non-blocking connect every 20 ms, all kept
  * open so the queue never drains. */
 static void connect_storm(struct bp *b)
@@ -376,7 +406,8 @@ static void *helper_main(void *arg)
 {
 	struct bp *b = arg;
 
-	fl_name_thread(b->mode == ACCEPT_OVERFLOW ? "fl-client" : "fl-peer");
+	fl_name_thread(b->mode == ACCEPT_OVERFLOW ? "fl-client" :
+		       b->mode == BLOCKING_WRITER ? "fl-writer" : "fl-peer");
 	__atomic_store_n(&b->helper_tid, fl_gettid(), __ATOMIC_RELEASE);
 	if (fl_gate_pass(&b->gate) < 0)
 		return NULL;
@@ -388,6 +419,9 @@ static void *helper_main(void *arg)
 		break;
 	case ACCEPT_OVERFLOW:
 		connect_storm(b);
+		break;
+	case BLOCKING_WRITER:
+		blocking_writes(b);
 		break;
 	default:
 		/* slow-peer: hold the connection, never read */
@@ -402,6 +436,7 @@ static int setup(struct bp *b)
 	switch (b->mode) {
 	case SLOW_READER:
 	case SLOW_PEER:
+	case BLOCKING_WRITER:
 		if (fl_tcp_pair(&b->pair) < 0) {
 			fl_fail_errno("cannot set up loopback TCP connection");
 			return -1;
@@ -411,6 +446,15 @@ static int setup(struct bp *b)
 
 			if (setsockopt(b->pair.loop_fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz)) < 0) {
 				fl_fail_errno("slow-reader: SO_RCVBUF");
+				return -1;
+			}
+		}
+		if (b->mode == BLOCKING_WRITER) {
+			struct timeval tv = { .tv_usec = WRITER_TIMEOUT_MS * 1000 };
+
+			if (fcntl(b->pair.loop_fd, F_SETFL, 0) < 0 ||
+			    setsockopt(b->pair.loop_fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0) {
+				fl_fail_errno("blocking-writer: socket setup");
 				return -1;
 			}
 		}
@@ -482,11 +526,12 @@ static void emit_ready(struct bp *b)
 	fl_json_int(&j, "loop_tid", b->loop_tid);
 	fl_json_ints(&j, "tids", tids, has_helper(b->mode) ? 2 : 1);
 	if (has_helper(b->mode))
-		fl_json_int(&j, b->mode == ACCEPT_OVERFLOW ? "client_tid" : "peer_tid",
-			    b->helper_tid);
+		fl_json_int(&j, b->mode == ACCEPT_OVERFLOW ? "client_tid" :
+			    b->mode == BLOCKING_WRITER ? "writer_tid" : "peer_tid", b->helper_tid);
 	switch (b->mode) {
 	case SLOW_READER:
 	case SLOW_PEER:
+	case BLOCKING_WRITER:
 		fl_json_int(&j, "fd", b->pair.loop_fd);
 		fl_json_int(&j, "port", b->pair.loop_port);
 		fl_json_int(&j, "local_port", b->pair.loop_port);
@@ -524,6 +569,12 @@ static void emit_done(struct bp *b, int sig)
 		fl_json_int(&j, "bytes_read", b->bytes_read);
 		fl_json_int(&j, "bytes_sent", b->bytes_sent);
 		fl_json_ms(&j, "max_rcv_ratio", b->max_rcv_ratio);
+		break;
+	case BLOCKING_WRITER:
+		fl_json_int(&j, "sends", b->sends);
+		fl_json_int(&j, "blocked_sends", b->blocked_sends);
+		fl_json_int(&j, "bytes_sent", b->bytes_sent);
+		fl_json_ms(&j, "send_ms", fl_ns_to_ms(b->send_ns));
 		break;
 	case SLOW_PEER:
 		fl_json_int(&j, "writes", b->writes);
@@ -581,6 +632,8 @@ int fl_run_backpressure(const struct fl_opts *o)
 		b->mode = SLOW_READER;
 	else if (!strcmp(o->scenario, "slow-peer"))
 		b->mode = SLOW_PEER;
+	else if (!strcmp(o->scenario, "blocking-writer"))
+		b->mode = BLOCKING_WRITER;
 	else if (!strcmp(o->scenario, "accept-overflow"))
 		b->mode = ACCEPT_OVERFLOW;
 	else if (!strcmp(o->scenario, "fd-pressure"))

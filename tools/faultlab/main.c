@@ -68,6 +68,7 @@ static const struct scenario scenarios[] = {
 	{ "et-correct", fl_run_edge, BIT(O_CHUNK) | BIT(O_SEND) },
 	{ "slow-reader", fl_run_backpressure, 0 },
 	{ "slow-peer", fl_run_backpressure, 0 },
+	{ "blocking-writer", fl_run_backpressure, 0 },
 	{ "accept-overflow", fl_run_backpressure, 0 },
 	{ "fd-pressure", fl_run_backpressure, 0 },
 	{ "saturate", fl_run_backpressure, 0 },
@@ -126,6 +127,9 @@ static const char help_text[] =
 "  slow-peer\n"
 "      The loop writes 64 KiB every 5 ms tick to a peer that never reads:\n"
 "      the send queue fills; short writes, then EAGAIN.\n"
+"  blocking-writer\n"
+"      Thread fl-writer makes blocking 64 KiB writes (SO_SNDTIMEO 200 ms) to\n"
+"      a peer that never reads: each sleeps for buffer space.\n"
 "  accept-overflow\n"
 "      Listener with backlog 4 that is never accepted from; fl-client\n"
 "      connects every 20 ms and keeps the connections: overflows. The\n"
