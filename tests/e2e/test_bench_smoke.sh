@@ -5,9 +5,12 @@
 # a two-second run on a shared CI host measures nothing worth a threshold.
 . "$(dirname "$0")/lib.sh"
 
-# tests/run.sh already holds the e2e lock the benchmark would take
-BUILD=$BUILD tools/bench/run.sh --smoke --no-lock >"$T/bench.out" 2>"$T/bench.err"
+# tests/run.sh already holds the e2e lock the benchmark would take. In a
+# session of its own, so that whatever it leaves running can be found.
+setsid bash -c 'echo $$ >"$1"; exec tools/bench/run.sh --smoke --no-lock' bench "$T/sid" \
+	>"$T/bench.out" 2>"$T/bench.err"
 rc=$?
+sid=$(cat "$T/sid")
 check "benchmark smoke run exits 0" [ $rc -eq 0 ]
 [ $rc -eq 0 ] || sed 's/^/#   /' "$T/bench.err" | tail -5
 
@@ -37,4 +40,5 @@ check "loopwatch saw the scale run's loop threads" \
 	awk '$1 == "figure" && $2 == "scale_loops_seen" { exit !($3 > 0) }' "$T/bench.out"
 check "every budget line has a verdict" \
 	bash -c "[ \$(sed -n '/^== budget/,\$p' '$T/bench.out' | grep -cE ' (PASS|MISS)\$') -ge 7 ]"
-check "no program left loaded" bash -c "! bpftool prog show | grep -qE 'name (lw_|lw_empty)'"
+check "no process of the run left (session $sid)" bash -c "! pgrep -s $sid >/dev/null"
+check "no empty program left loaded" bash -c "! bpftool prog show | grep -q 'name lw_empty'"

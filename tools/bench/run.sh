@@ -30,7 +30,7 @@ LW=$BUILD/loopwatch
 TOOLS=$BUILD/tools
 LOCK=/tmp/loopwatch-e2e.lock
 
-rounds=5 seconds=5 conns=16 smoke=0 use_lock=1 skip="" quiet_wait=60 UNCLEAN=0
+rounds=5 seconds=5 conns=16 smoke=0 use_lock=1 skip="" quiet_wait=60 UNCLEAN=0 LOCK_WAITER=
 pc_iters=400000 pc_runs=3 cpu_secs=10 scale_threads=1000 scale_sockets=100000 scale_secs=6
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -60,11 +60,14 @@ done
 command -v bpftrace >/dev/null || { echo "run.sh: bpftrace is missing" >&2; exit 1; }
 
 T=$(mktemp -d /tmp/lw-bench.XXXXXX)
-declare -a BG=()
 failed=0
 stats_was=$(sysctl -n kernel.bpf_stats_enabled 2>/dev/null || echo 0)
 cleanup() {
-	for p in "${BG[@]}"; do kill -INT "$p" 2>/dev/null; done
+	# a script's background children ignore SIGINT unless they catch it (our
+	# tools and bpftrace do, flock does not)
+	[ -n "$LOCK_WAITER" ] && kill -TERM "$LOCK_WAITER" 2>/dev/null
+	# only children still running: a pid waited for may belong to someone else by now
+	for p in $(jobs -p); do kill -INT "$p" 2>/dev/null; done
 	wait 2>/dev/null
 	sysctl -qw kernel.bpf_stats_enabled="$stats_was" 2>/dev/null
 	rm -rf "$T"
@@ -78,7 +81,16 @@ trap 'exit 130' INT TERM
 CPU=$(($(nproc) - 1))
 SLOWPATH="tracepoint/syscalls/sys_enter_getppid tracepoint/syscalls/sys_exit_getppid"
 
-lock() { [ "$use_lock" = 1 ] && { exec 9>"$LOCK"; flock 9; }; return 0; }
+# The lock belongs to fd 9's open file, so a child may take it for us; waiting
+# on the child, unlike on flock itself, lets SIGINT/SIGTERM through.
+lock() {
+	[ "$use_lock" = 1 ] || return 0
+	exec 9>"$LOCK"
+	flock 9 &
+	LOCK_WAITER=$!
+	wait "$LOCK_WAITER"
+	LOCK_WAITER=
+}
 unlock() { [ "$use_lock" = 1 ] && { flock -u 9; exec 9>&-; }; return 0; }
 skipped() { [[ ",$skip," == *",$1,"* ]]; }
 
@@ -167,7 +179,6 @@ agent_up() {
 	mkdir -p "$T/prom"
 	"$LW" --json --prom-file "$T/prom/loopwatch.prom" "$@" >"$T/$name.json" 2>"$T/$name.err" &
 	APID=$!
-	BG+=("$APID")
 	AGENT_T0=$(date +%s.%N)
 	wait_for "$T/$name.err" attached "$APID" || { fail "loopwatch did not attach: $(tail -2 "$T/$name.err")"; return 1; }
 }
@@ -182,7 +193,6 @@ agent_down() {
 peer_up() {
 	bpftrace tools/bench/peer.bt >"$T/$1.bt" 2>"$T/$1.bterr" &
 	BPID=$!
-	BG+=("$BPID")
 	wait_for "$T/$1.bt" Attaching "$BPID" || { fail "bpftrace did not attach: $(tail -2 "$T/$1.bterr")"; return 1; }
 	sleep 0.2
 }
@@ -194,7 +204,6 @@ floor_up() {
 	[ $# -gt 0 ] || set -- "$BUILD/loopwatch.bpf.o"
 	"$TOOLS/empty_progs" "$@" >"$T/floor.out" 2>"$T/floor.err" &
 	FPID=$!
-	BG+=("$FPID")
 	wait_for "$T/floor.out" attached "$FPID" || { fail "empty programs did not attach: $(tail -2 "$T/floor.err")"; return 1; }
 }
 floor_down() { kill -INT "$FPID" 2>/dev/null; wait "$FPID" 2>/dev/null; }
@@ -212,7 +221,6 @@ saturation() {
 	echo "== saturation: echo server (1 loop thread) + load ($conns connections, 64 B requests), both on CPU $CPU"
 	taskset -c "$CPU" "$TOOLS/echo_server" >"$T/server.out" 2>"$T/server.err" &
 	SPID=$!
-	BG+=("$SPID")
 	wait_for "$T/server.out" '^port' "$SPID" || { fail "echo server did not start"; return; }
 	port=$(awk '/^port/ { print $2 }' "$T/server.out")
 	: >"$T/sat.tsv"
@@ -399,7 +407,6 @@ agentcpu() {
 	agent_up busy || { unlock; return; }
 	taskset -c "$CPU" "$TOOLS/percall" --rate 100000 --seconds $((cpu_secs + 2)) >"$T/paced.out" &
 	ppid=$!
-	BG+=("$ppid")
 	sleep 1
 	c0=$(cpu_ns "$APID") t0=$(now)
 	sleep "$cpu_secs"
@@ -441,7 +448,6 @@ scale() {
 	"$TOOLS/scale" --threads "$scale_threads" --sockets "$scale_sockets" --seconds "$scale_secs" \
 		>"$T/scale.out" 2>"$T/scale.err" &
 	spid=$!
-	BG+=("$spid")
 	if ! wait_for "$T/scale.out" '^ready' "$spid"; then
 		fail "scale workload did not start: $(tail -2 "$T/scale.err")"
 		agent_down
@@ -477,7 +483,6 @@ probecost() {
 	echo "== probe cost at saturation (kernel.bpf_stats_enabled=1, $seconds s): ns per run of each program"
 	taskset -c "$CPU" "$TOOLS/echo_server" >"$T/server2.out" 2>"$T/server2.err" &
 	SPID=$!
-	BG+=("$SPID")
 	wait_for "$T/server2.out" '^port' "$SPID" || { fail "echo server did not start"; return; }
 	port=$(awk '/^port/ { print $2 }' "$T/server2.out")
 	lock
