@@ -152,7 +152,8 @@ struct lw_rd_thread {
 	__u8 cur;		/* slots[cur] holds what the last wait returned */
 	__u8 nslots[2];
 	__u8 et_slots;		/* of them, edge-triggered TCP: checked at entry */
-	__u8 pad;
+	__u8 op_slots;		/* of them, sockets whose receives matter (edge-
+				 * triggered TCP, other level-triggered sockets) */
 	__s32 slot_epfd;	/* the epoll fd they came from */
 	__u32 pad3;
 	__u64 slot_gen;		/* lw_rd_gen when they were resolved */

@@ -375,7 +375,7 @@ struct lw_rd_loop {
 	__u32 tid;
 	__u32 socks;
 	__u32 et;
-	__u32 pad;
+	__u32 ops;
 };
 
 static long lw_rd_check_cb(__u32 i, void *ctx)
@@ -431,6 +431,7 @@ LW_RD_INLINE void lw_rd_ready_lag(struct lw_rd_thread *t, struct lw_rd_sock *s, 
  * level-triggered returns nobody consumes. Returns LW_RD_TOOK_* bits. */
 #define LW_RD_TOOK_SOCK 1
 #define LW_RD_TOOK_ET 2
+#define LW_RD_TOOK_OP 4
 LW_RD_INLINE int lw_rd_take(struct lw_rd_thread *t, __u32 tid, struct lw_rd_slot *sl,
 			    const struct lw_rd_epev *ev, __u64 gen, __u64 now, __u64 epoch)
 {
@@ -438,6 +439,7 @@ LW_RD_INLINE int lw_rd_take(struct lw_rd_thread *t, __u32 tid, struct lw_rd_slot
 	__u64 data = ev->data_lo | ((__u64)ev->data_hi << 32);
 	struct lw_rd_slot *p = NULL;
 	struct lw_rd_sock *s = NULL;
+	int took = LW_RD_TOOK_SOCK;
 	struct lw_rd_reg_key k;
 	struct lw_rd_reg *reg;
 	__u64 sk;
@@ -483,13 +485,15 @@ LW_RD_INLINE int lw_rd_take(struct lw_rd_thread *t, __u32 tid, struct lw_rd_slot
 	if (s)
 		lw_rd_ready_lag(t, s, now, epoch);
 	if (lw_rd_et_candidate(sl))
-		return LW_RD_TOOK_SOCK | LW_RD_TOOK_ET;
+		return LW_RD_TOOK_SOCK | LW_RD_TOOK_ET | LW_RD_TOOK_OP;
 	/* Only sockets: what is consumed from them is visible (receives, accepts,
 	 * and for TCP copied_seq, which splice and friends move too). */
 	if ((sl->reg_events & LW_EPOLLET) || !(ev->events & LW_EPOLLIN))
 		return LW_RD_TOOK_SOCK;
 	if (sl->kind == LW_RD_TCP)
 		sl->copied = lw_rd_copied(sk);
+	else if (sl->kind == LW_RD_SOCK)
+		took |= LW_RD_TOOK_OP;
 	if (p && !p->consumed && !p->eof && p->copied == sl->copied) {
 		sl->run = p->run + 1;
 		sl->hot_ns = p->hot_ns;
@@ -498,7 +502,7 @@ LW_RD_INLINE int lw_rd_take(struct lw_rd_thread *t, __u32 tid, struct lw_rd_slot
 		sl->hot_ns = now;
 		lw_rd_emit_hot(t, tid, sl, s);
 	}
-	return LW_RD_TOOK_SOCK;
+	return took;
 }
 
 static long lw_rd_take_cb(__u32 i, void *ctx)
@@ -514,6 +518,7 @@ static long lw_rd_take_cb(__u32 i, void *ctx)
 			  x->epoch);
 	x->socks += took & LW_RD_TOOK_SOCK;
 	x->et += !!(took & LW_RD_TOOK_ET);
+	x->ops += !!(took & LW_RD_TOOK_OP);
 	return 0;
 }
 
@@ -543,6 +548,7 @@ LW_RD_INLINE void lw_rd_wait_exit(struct lw_rd_thread *t, __u32 tid, long ret,
 		LW_RD_FOR(n, lw_rd_take_cb, &x);
 	t->nslots[nxt] = n;
 	t->et_slots = x.et;
+	t->op_slots = x.ops;
 	t->slot_epfd = t->epfd;
 	t->slot_gen = x.gen;
 	t->cur = nxt;
@@ -597,10 +603,17 @@ LW_RD_INLINE void lw_rd_op(struct lw_rd_thread *t, struct lw_rd_slot *sl, long r
 	lw_rd_resolve(t, futile);
 }
 
-/* sock_recv_length: a receive on sk by this thread returned ret. */
+/* sock_recv_length: a receive on sk by this thread returned ret. Once the
+ * first one after a return is seen, only edge-triggered TCP sockets (EAGAIN
+ * ends an undrained episode) and level-triggered non-TCP sockets (no
+ * copied_seq to show consumption) need the rest: a busy level-triggered TCP
+ * server pays one lookup per receive. */
 LW_RD_INLINE void lw_rd_recv(struct lw_rd_thread *t, __u64 sk, long ret, int peek, __u64 now)
 {
 	__u32 cur = t->cur & 1, n = t->nslots[cur];
+
+	if (!t->pending_first && !t->op_slots)
+		return;
 
 	for (__u32 i = 0; i < LW_RD_SLOTS; i++) {
 		if (i >= n)
