@@ -4,6 +4,7 @@
  * interval timer, a duration timer and a signalfd.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -49,6 +50,38 @@ struct agent {
 	int epfd, tick_fd, end_fd, sig_fd;
 	bool stop;
 };
+
+/* Refuse at start a textfile whose directory cannot take it, rather than
+ * fail every interval: an unnamed temporary file proves it is writable. */
+static int textfile_dir_writable(const char *path, char *err, size_t errlen)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	int fd;
+
+	if (slash == path)
+		snprintf(dir, sizeof(dir), "/");
+	else if (slash)
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	else
+		snprintf(dir, sizeof(dir), ".");
+	fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+	if (fd < 0 && errno == EOPNOTSUPP) {
+		/* file systems without O_TMPFILE: a named probe, removed at once */
+		char probe[PATH_MAX + 32];
+
+		snprintf(probe, sizeof(probe), "%s/.loopwatch-probe-XXXXXX", dir);
+		fd = mkstemp(probe);
+		if (fd >= 0)
+			unlink(probe);
+	}
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot write textfile directory %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
 
 static void emit(const char *line)
 {
@@ -413,6 +446,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "loopwatch: %s (try 'loopwatch --help')\n", cerr);
 		return EXIT_USAGE;
 	}
+	if (a.opt.prom_file && textfile_dir_writable(a.opt.prom_file, cerr, sizeof(cerr))) {
+		fprintf(stderr, "loopwatch: %s (try 'loopwatch --help')\n", cerr);
+		return EXIT_USAGE;
+	}
 	for (unsigned int i = 0; i < a.opt.npids; i++) {
 		if (kill((pid_t)a.opt.pids[i], 0) && errno == ESRCH) {
 			fprintf(stderr, "loopwatch: no process with pid %u (try 'loopwatch --help')\n",
@@ -429,7 +466,7 @@ int main(int argc, char **argv)
 	rc = lw_probes_start(&a.probes, &a.opt, on_event, &a);
 	if (rc) {
 		cleanup(&a);
-		return rc == -EPERM || rc == -ENOTSUP || rc == -ENOENT ? EXIT_HOST : EXIT_HOST;
+		return EXIT_HOST;
 	}
 	lw_bp_start(&a.probes);
 	if (setup_loop(&a)) {

@@ -29,6 +29,21 @@ expect 2 "option '--pid' needs a value.*--help" "missing value" -- "$LW" --pid
 expect 2 "unexpected argument 'extra'.*--help" "stray argument" -- "$LW" extra
 expect 2 "invalid pid 'x'.*--help" "malformed pid list" -- "$LW" -p 1,x
 expect 2 "no process with pid 4194303.*--help" "pid that does not exist" -- "$LW" -p 4194303
+printf '[thresholds]\nlag_ms = abc\n' >"$T/badval.ini"
+printf 'garbage line\n' >"$T/syntax.ini"
+printf '[thresholds]\nno_such_key = 1\n' >"$T/badkey.ini"
+expect 2 "cannot read config $T/none.ini: No such file.*--help" "unreadable config" -- \
+	"$LW" --config "$T/none.ini"
+expect 2 "bad config $T/badval.ini line 2: invalid value 'abc' for lag_ms.*--help" \
+	"config with a bad value" -- "$LW" --config "$T/badval.ini"
+expect 2 "bad config $T/syntax.ini line 1: syntax error.*--help" "malformed config" -- \
+	"$LW" --config "$T/syntax.ini"
+expect 2 "bad config $T/badkey.ini line 2: .*no_such_key.*--help" "config with an unknown key" -- \
+	"$LW" --config "$T/badkey.ini"
+expect 2 "cannot write textfile directory $T/nodir: No such file.*--help" \
+	"textfile directory missing" -- "$LW" --prom-file "$T/nodir/lw.prom"
+expect 2 "cannot write textfile directory /sys: .*--help" "textfile directory unwritable" -- \
+	"$LW" --prom-file /sys/lw.prom
 expect 1 "missing privilege: .*CAP_BPF.*root" "not root" -- \
 	setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all "$LW" -d 1
 expect 1 "kernel lacks BTF: /sys/kernel/btf/vmlinux" "no BTF" -- \
