@@ -16,12 +16,16 @@ events() { v "$1" "[.[] | select(.type==\"backpressure\" and .pid==$2 and .queue
 within() { jq -n "(($1) - ($2) | fabs) <= ($3) * ($2)" | grep -qx true; }
 near() { jq -n "(($1) - ($2) | fabs) <= ($3)" | grep -qx true; }
 ge() { jq -n "($1) >= ($2)" | grep -qx true; }
+# settle: let one more interval pass before stopping the agent, so every count
+# of the finished workload is in a regular summary (the agent skips a final
+# partial interval that would come right after one)
+settle() { sleep 1.2; agent_stop; }
 
 # --- slow-reader: the loop's receive queue fills
 if agent_start reader -c faultlab; then
 	faultlab_run reader slow-reader --start-delay-ms 1500 --duration-s 2
 	check "slow-reader ran" [ $? -eq 0 ]
-	agent_stop
+	settle
 	pid=$(fl reader .pid); fd=$(fl reader .fd)
 	lp=$(fl reader .local_port); rp=$(fl reader .remote_port)
 	truth=$(jq -r 'select(.event=="done") | .max_rcv_ratio' "$T/reader.fl")
@@ -38,7 +42,7 @@ fi
 if agent_start peer -c faultlab; then
 	faultlab_run peer slow-peer --start-delay-ms 1200 --duration-s 2
 	check "slow-peer ran" [ $? -eq 0 ]
-	agent_stop
+	settle
 	pid=$(fl peer .pid); fd=$(fl peer .fd); lp=$(fl peer .local_port)
 	eagain=$(jq -r 'select(.event=="done") | .eagain_writes' "$T/peer.fl")
 	partial=$(jq -r 'select(.event=="done") | .partial_writes' "$T/peer.fl")
@@ -57,7 +61,7 @@ fi
 if agent_start blk -c faultlab; then
 	faultlab_run blk blocking-writer --start-delay-ms 1200 --duration-s 2
 	check "blocking-writer ran" [ $? -eq 0 ]
-	agent_stop
+	settle
 	pid=$(fl blk .pid)
 	ms=$(jq -r 'select(.event=="done") | .send_ms' "$T/blk.fl")
 	blocked=$(jq -r 'select(.event=="done") | .blocked_sends' "$T/blk.fl")
@@ -73,7 +77,7 @@ fi
 if agent_start accept -c faultlab; then
 	faultlab_run accept accept-overflow --start-delay-ms 1200 --duration-s 2
 	check "accept-overflow ran" [ $? -eq 0 ]
-	agent_stop
+	settle
 	pid=$(fl accept .pid); fd=$(fl accept .fd); port=$(fl accept .port)
 	backlog=$(fl accept .backlog)
 	qmax=$(jq -r 'select(.event=="done") | .max_accept_queue' "$T/accept.fl")
@@ -106,7 +110,7 @@ if agent_start lossy -c faultlab; then
 		after=$(snmp)
 		wait "${FL_PIDS[-1]}"
 		check "lossy ran" [ $? -eq 0 ]
-		agent_stop
+		settle
 		pid=$(fl lossy .pid); rpid=$(fl lossy .receiver_pid)
 		delta=$((after - before))
 		got=$(sum lossy "$pid" retransmits)
@@ -118,7 +122,7 @@ if agent_start lossy -c faultlab; then
 		check "lossy: none charged to the receiver (pid $rpid)" [ "$(sum lossy "$rpid" retransmits)" = 0 ]
 		check "lossy: namespaces removed" bash -c "! ip netns list | grep -q 'lwfl-$pid-'"
 	else
-		agent_stop
+		settle
 	fi
 fi
 
@@ -128,7 +132,7 @@ if agent_start fds -c faultlab; then
 	check "fd-pressure ran" [ $? -eq 0 ]
 	faultlab_run sat saturate --start-delay-ms 1000 --duration-s 2
 	check "saturate ran" [ $? -eq 0 ]
-	agent_stop
+	settle
 	pid=$(fl fds .pid); fds=$(fl fds .fds); lim=$(fl fds .fd_limit)
 	note "fd-pressure: faultlab $fds of $lim; summaries $(v fds "[.[] | select(.type==\"summary\" and .pid==$pid) | [.fds, .fd_limit]]")"
 	check "fd-pressure: summary fds $fds (within 2) of fd_limit $lim" q fds \
@@ -144,7 +148,7 @@ fi
 if agent_start healthy -c faultlab; then
 	faultlab_run healthy healthy --duration-s 3
 	check "healthy ran" [ $? -eq 0 ]
-	agent_stop
+	settle
 	pid=$(fl healthy .pid)
 	note "healthy: $(v healthy "[.[] | select(.type==\"summary\" and .pid==$pid) | [.rcvq_max_ratio, .sndq_max_ratio, .acceptq_max_ratio, .drops, .retransmits, .saturated]]")"
 	check "healthy: summaries present" q healthy "[.[] | select(.type==\"summary\" and .pid==$pid)] | length >= 3"
