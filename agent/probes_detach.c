@@ -8,10 +8,10 @@
  * Closing a tracepoint link waits for an RCU grace period in the kernel,
  * 30 to 40 ms on these hosts: a few dozen links closed one after another take
  * longer than the second an operator's SIGTERM allows. Waits that overlap
- * share grace periods, so a few threads closing links at once finish in
- * about the time of one or two.
+ * share grace periods, so with a thread per link (up to DETACH_THREADS) they
+ * all finish in about the time of the slowest one.
  */
-#define DETACH_THREADS 8
+#define DETACH_THREADS 32
 
 struct share {
 	struct bpf_link **links;
