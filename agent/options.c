@@ -28,6 +28,8 @@ static const char usage[] =
 	"      --config FILE        thresholds and outputs from a file\n"
 	"      --max-threads N      loop threads tracked in the kernel (default 16384)\n"
 	"      --max-sockets N      sockets watched by loops tracked in the kernel (default 65536)\n"
+	"      --detect LIST        families to load: loop,readiness,backpressure or all\n"
+	"                           (default all; loop lag is always on)\n"
 	"  -v, --verbose            debug messages, libbpf's included\n"
 	"  -h, --help               this help\n"
 	"  -V, --version            print the version\n"
@@ -36,7 +38,7 @@ static const char usage[] =
 
 enum {
 	OPT_TOP = 0x100, OPT_JSON, OPT_PROM, OPT_MAX_SERIES, OPT_LAG, OPT_STALL, OPT_STARVE,
-	OPT_SUSTAIN, OPT_ALERT_EXEC, OPT_CONFIG, OPT_MAX_THREADS, OPT_MAX_SOCKETS,
+	OPT_SUSTAIN, OPT_ALERT_EXEC, OPT_CONFIG, OPT_MAX_THREADS, OPT_MAX_SOCKETS, OPT_DETECT,
 };
 
 static const struct option long_opts[] = {
@@ -56,6 +58,7 @@ static const struct option long_opts[] = {
 	{ "config", required_argument, NULL, OPT_CONFIG },
 	{ "max-threads", required_argument, NULL, OPT_MAX_THREADS },
 	{ "max-sockets", required_argument, NULL, OPT_MAX_SOCKETS },
+	{ "detect", required_argument, NULL, OPT_DETECT },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -72,6 +75,7 @@ void lw_options_defaults(struct lw_options *o)
 	o->starve_ms = 200;
 	o->max_threads = 16384;
 	o->max_sockets = 65536;
+	o->detect = LW_DETECT_ALL;
 	o->max_series = 500;
 }
 
@@ -91,6 +95,42 @@ int lw_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *val)
 	if (v < min || v > max)
 		return -ERANGE;
 	*val = v;
+	return 0;
+}
+
+int lw_parse_detect(const char *s, uint32_t *out)
+{
+	static const struct {
+		const char *name;
+		uint32_t bit;
+	} names[] = {
+		{ "loop", LW_DETECT_LOOP },
+		{ "readiness", LW_DETECT_READINESS },
+		{ "backpressure", LW_DETECT_BACKPRESSURE },
+		{ "all", LW_DETECT_ALL },
+	};
+	uint32_t bits = LW_DETECT_LOOP;
+	const char *p = s;
+
+	while (*p) {
+		size_t len = strcspn(p, ",");
+		bool found = false;
+
+		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+			if (len == strlen(names[i].name) && !strncmp(p, names[i].name, len)) {
+				bits |= names[i].bit;
+				found = true;
+			}
+		}
+		if (!found)
+			return -EINVAL;
+		p += len;
+		if (*p == ',' && *++p == '\0')
+			return -EINVAL;
+	}
+	if (!*s)
+		return -EINVAL;
+	*out = bits;
 	return 0;
 }
 
@@ -216,6 +256,14 @@ int lw_options_parse(struct lw_options *o, int argc, char **argv, void *out, cha
 		case OPT_MAX_THREADS:
 			rc = num("--max-threads", optarg, 16, 4194304, &o->max_threads, err, errlen);
 			o->set_mask |= LW_SET_MAX_THREADS;
+			break;
+		case OPT_DETECT:
+			if (lw_parse_detect(optarg, &o->detect)) {
+				snprintf(err, errlen,
+					 "invalid value '%s' for --detect (loop, readiness, backpressure or all, comma-separated)",
+					 optarg);
+				return -EINVAL;
+			}
 			break;
 		case OPT_MAX_SOCKETS:
 			rc = num("--max-sockets", optarg, 64, 4194304, &o->max_sockets, err, errlen);

@@ -30,10 +30,23 @@ struct lw_options {
 	unsigned int max_threads;
 	unsigned int max_sockets;	/* watched sockets tracked in the kernel */
 	unsigned int max_series;
+	uint32_t detect;		/* enum lw_detect bits: families whose probes load */
 	int verbose;
 	/* which options the command line set, so a config file does not override them */
 	uint32_t set_mask;
 };
+
+/* Detection families. Loop lag is the foundation and always on; the others
+ * add hooks that fire per packet and can be left out where cost matters. */
+enum lw_detect {
+	LW_DETECT_LOOP = 1u << 0,
+	LW_DETECT_READINESS = 1u << 1,
+	LW_DETECT_BACKPRESSURE = 1u << 2,
+	LW_DETECT_ALL = (1u << 3) - 1,
+};
+
+/* Parse "loop,readiness,backpressure" (or "all") into lw_detect bits. */
+int lw_parse_detect(const char *s, uint32_t *out);
 
 enum lw_opt_bit {
 	LW_SET_LAG = 1u << 0,

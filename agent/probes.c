@@ -108,6 +108,20 @@ static const char *detection_of(const char *prog)
 	return "its detection";
 }
 
+/* Leave out the programs of families not asked for (--detect). */
+static void disable_families(struct bpf_object *obj, uint32_t detect)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, obj) {
+		const char *name = bpf_program__name(prog);
+
+		if ((!(detect & LW_DETECT_READINESS) && !strncmp(name, "ready_", 6)) ||
+		    (!(detect & LW_DETECT_BACKPRESSURE) && !strncmp(name, "bp_", 3)))
+			bpf_program__set_autoload(prog, false);
+	}
+}
+
 /* Turn off programs whose hook this kernel lacks, so the rest still loads;
  * say which detection loses what. Returns the number turned off. */
 static unsigned int disable_missing(struct bpf_object *obj)
@@ -173,6 +187,7 @@ int lw_probes_start(struct lw_probes *p, const struct lw_options *o, lw_event_fn
 	bpf_map__set_max_entries(p->skel->maps.lw_threads, o->max_threads);
 	lw_probes_ready_config(p, o);
 	p->skipped = disable_missing(p->skel->obj);
+	disable_families(p->skel->obj, o->detect);
 
 	err = loopwatch_bpf__load(p->skel);
 	if (err) {
@@ -215,7 +230,8 @@ int lw_probes_start(struct lw_probes *p, const struct lw_options *o, lw_event_fn
 		goto fail;
 	}
 	/* after attaching, so nothing registered meanwhile is missed */
-	lw_probes_ready_seed(p, o);
+	if (o->detect & LW_DETECT_READINESS)
+		lw_probes_ready_seed(p, o);
 	p->rb = ring_buffer__new(bpf_map__fd(p->skel->maps.lw_events), fn, ctx, NULL);
 	if (!p->rb) {
 		err = -errno;

@@ -25,6 +25,18 @@ check "nothing about any other process" q filt \
 	"[.[] | select(.pid != null and .pid != $a)] | length == 0"
 check "none of the agent's programs stays loaded after exit" [ "$(still_loaded "$ids")" -eq 0 ]
 
+# --detect loop loads only the loop-lag programs and still reports stalls
+faultlab_bg c stall --cause sleep --ms 80 --every-ms 300 --count 3 --start-delay-ms 1500 || exit 0
+c=$(fl c .pid)
+agent_start detect --detect loop -p "$c" || exit 0
+ids=$(prog_ids "$AGENT_PID")
+wait "${FL_PIDS[@]}" 2>/dev/null
+agent_stop
+check "--detect loop attaches the 8 loop-lag programs only ($ids)" \
+	grep -q "attached 8 probes" "$T/detect.err"
+check "--detect loop still reports the stalls" q detect \
+	"[.[] | select(.type==\"stall\" and .pid==$c)] | length == 3"
+
 # -d counts from attach and ends the agent by itself
 start=$(date +%s%N)
 "$LW" --json -d 2 -p $$ >"$T/dur.json" 2>"$T/dur.err"

@@ -88,6 +88,25 @@ static void unknown_flags_and_stray_arguments_fail(void **state)
 	assert_int_equal(parse(&o, err, 2, "stray"), -EINVAL);
 }
 
+static void detect_families(void **state)
+{
+	uint32_t d;
+
+	(void)state;
+	assert_int_equal(lw_parse_detect("loop", &d), 0);
+	assert_int_equal(d, LW_DETECT_LOOP);
+	assert_int_equal(lw_parse_detect("backpressure", &d), 0);
+	assert_int_equal(d, LW_DETECT_LOOP | LW_DETECT_BACKPRESSURE); /* loop is always on */
+	assert_int_equal(lw_parse_detect("loop,readiness,backpressure", &d), 0);
+	assert_int_equal(d, LW_DETECT_ALL);
+	assert_int_equal(lw_parse_detect("all", &d), 0);
+	assert_int_equal(d, LW_DETECT_ALL);
+	assert_int_equal(lw_parse_detect("", &d), -EINVAL);
+	assert_int_equal(lw_parse_detect("loop,", &d), -EINVAL);
+	assert_int_equal(lw_parse_detect(",loop", &d), -EINVAL);
+	assert_int_equal(lw_parse_detect("loopy", &d), -EINVAL);
+}
+
 static void checked_number_parser(void **state)
 {
 	uint64_t v;
@@ -109,6 +128,7 @@ int main(void)
 		cmocka_unit_test(bad_values_are_rejected_with_a_reason),
 		cmocka_unit_test(unknown_flags_and_stray_arguments_fail),
 		cmocka_unit_test(checked_number_parser),
+		cmocka_unit_test(detect_families),
 	};
 
 	return cmocka_run_group_tests_name("options", tests, NULL, NULL);
