@@ -4,7 +4,8 @@
 # runs it; `make bench ARGS=--smoke` is the short CI form.
 #
 #   tools/bench/run.sh [--smoke] [--rounds N] [--seconds S] [--conns C]
-#                      [--no-lock] [--skip PART,...]
+#                      [--no-lock] [--skip PART,...] [--agent-args "ARGS"]
+#                      [--floor-obj OBJECT.bpf.o]
 #
 # Parts, each printed as a table and then as "figure NAME VALUE" lines:
 #   saturation  epoll echo server on loopback at saturation, interleaved
@@ -30,6 +31,9 @@ LW=$BUILD/loopwatch
 TOOLS=$BUILD/tools
 LOCK=/tmp/loopwatch-e2e.lock
 
+# --agent-args "--detect loop" --floor-obj build/bpf/loop.bpf.o measures
+# loop lag alone against the empty programs on its own hooks.
+agent_args="" floor_obj=""
 rounds=5 seconds=5 conns=16 smoke=0 use_lock=1 skip="" quiet_wait=60 UNCLEAN=0 LOCK_WAITER=
 pc_iters=400000 pc_runs=3 cpu_secs=10 scale_threads=1000 scale_sockets=100000 scale_secs=6
 while [ $# -gt 0 ]; do
@@ -40,6 +44,8 @@ while [ $# -gt 0 ]; do
 	--conns) conns=$2; shift ;;
 	--no-lock) use_lock=0 ;;
 	--skip) skip=$2; shift ;;
+	--agent-args) agent_args=$2; shift ;;
+	--floor-obj) floor_obj=$2; shift ;;
 	-h|--help) sed -n '3,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "run.sh: unknown option '$1' (try --help)" >&2; exit 2 ;;
 	esac
@@ -177,7 +183,8 @@ agent_up() {
 	local name=$1
 	shift
 	mkdir -p "$T/prom"
-	"$LW" --json --prom-file "$T/prom/loopwatch.prom" "$@" >"$T/$name.json" 2>"$T/$name.err" &
+	# shellcheck disable=SC2086 # --agent-args is split on purpose
+	"$LW" --json --prom-file "$T/prom/loopwatch.prom" $agent_args "$@" >"$T/$name.json" 2>"$T/$name.err" &
 	APID=$!
 	AGENT_T0=$(date +%s.%N)
 	wait_for "$T/$name.err" attached "$APID" || { fail "loopwatch did not attach: $(tail -2 "$T/$name.err")"; return 1; }
@@ -201,7 +208,7 @@ peer_down() { kill -INT "$BPID" 2>/dev/null; wait "$BPID" 2>/dev/null; }
 # floor_up [--hooks SECTION...]: empty programs on loopwatch's hooks, or on
 # the given ones. Sets FPID.
 floor_up() {
-	[ $# -gt 0 ] || set -- "$BUILD/loopwatch.bpf.o"
+	[ $# -gt 0 ] || set -- "${floor_obj:-$BUILD/loopwatch.bpf.o}"
 	"$TOOLS/empty_progs" "$@" >"$T/floor.out" 2>"$T/floor.err" &
 	FPID=$!
 	wait_for "$T/floor.out" attached "$FPID" || { fail "empty programs did not attach: $(tail -2 "$T/floor.err")"; return 1; }
