@@ -80,9 +80,16 @@ run: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(BUILD)/loopwatch $(ARGS)
 
+# The sanitizer build joins every plain test run: its unit tests and the
+# end-to-end scripts that exercise the agent's own code paths run against it.
 test: deps-test
 	$(Q)$(MAKE) --no-print-directory all
+ifneq ($(SAN),1)
+	$(Q)$(MAKE) --no-print-directory SAN=1 all
+	$(Q)BUILD=$(BUILD) SAN_BUILD=build-san tests/run.sh
+else
 	$(Q)BUILD=$(BUILD) tests/run.sh
+endif
 
 unit: all
 	$(Q)BUILD=$(BUILD) tests/run.sh unit
