@@ -14,23 +14,6 @@ char LICENSE[] SEC("license") = "GPL";
 
 const struct lw_thread lw_zero_thread = {};
 
-static __always_inline __u32 lag_slot(__u64 ns)
-{
-	__u64 us = ns / 1000;
-	__u32 slot = 0;
-
-	if (us < 2)
-		return 0;
-	/* floor(log2(us)), unrolled by halves so the verifier sees no loop */
-	if (us >> 32) { us >>= 32; slot += 32; }
-	if (us >> 16) { us >>= 16; slot += 16; }
-	if (us >> 8) { us >>= 8; slot += 8; }
-	if (us >> 4) { us >>= 4; slot += 4; }
-	if (us >> 2) { us >>= 2; slot += 2; }
-	if (us >> 1) { slot += 1; }
-	return slot < LW_LAG_SLOTS ? slot : LW_LAG_SLOTS - 1;
-}
-
 static __always_inline void emit_stall(struct lw_thread *t, __u32 tid, __u64 busy)
 {
 	struct lw_stall_event *e;
@@ -90,7 +73,7 @@ static __always_inline void wait_enter(__u32 maxevents)
 
 	t->iterations++;
 	t->busy_ns += busy;
-	t->lag_hist[lag_slot(busy)]++;
+	t->lag_hist[lw_lag_slot(busy)]++;
 	if (t->max_epoch[slot] != epoch || busy > t->max_lag_ns[slot]) {
 		t->max_epoch[slot] = epoch;
 		t->max_lag_ns[slot] = busy;

@@ -17,6 +17,25 @@
 /* Pseudo number collecting the sleeps of calls that found no free slot. */
 #define LW_NR_OTHER 0xfffffffeu
 
+/* Histogram slot of a lag, shared by the probes of every family (and by the
+ * unit tests): floor(log2(us)), unrolled by halves so the verifier sees no
+ * loop. */
+static inline __attribute__((always_inline)) __u32 lw_lag_slot(__u64 ns)
+{
+	__u64 us = ns / 1000;
+	__u32 slot = 0;
+
+	if (us < 2)
+		return 0;
+	if (us >> 32) { us >>= 32; slot += 32; }
+	if (us >> 16) { us >>= 16; slot += 16; }
+	if (us >> 8) { us >>= 8; slot += 8; }
+	if (us >> 4) { us >>= 4; slot += 4; }
+	if (us >> 2) { us >>= 2; slot += 2; }
+	if (us >> 1) { slot += 1; }
+	return slot < LW_LAG_SLOTS ? slot : LW_LAG_SLOTS - 1;
+}
+
 enum lw_off_kind {
 	LW_OFF_NONE = 0,
 	LW_OFF_RUNNABLE = 1,	/* preempted or yielded: waiting for a CPU */

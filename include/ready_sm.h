@@ -44,18 +44,7 @@ LW_RD_INLINE void lw_rd_key(struct lw_rd_reg_key *k, __u32 pid, __s32 epfd, __u3
 /* Same slots as the loop-lag histogram: [0, 2) us, then powers of two. */
 LW_RD_INLINE __u32 lw_rd_lag_slot(__u64 ns)
 {
-	__u64 us = ns / 1000;
-	__u32 slot = 0;
-
-	if (us < 2)
-		return 0;
-	if (us >> 32) { us >>= 32; slot += 32; }
-	if (us >> 16) { us >>= 16; slot += 16; }
-	if (us >> 8) { us >>= 8; slot += 8; }
-	if (us >> 4) { us >>= 4; slot += 4; }
-	if (us >> 2) { us >>= 2; slot += 2; }
-	if (us >> 1) { slot += 1; }
-	return slot < LW_LAG_SLOTS ? slot : LW_LAG_SLOTS - 1;
+	return lw_lag_slot(ns);
 }
 
 /* The socket's entry, created the first time a loop registers it. An entry

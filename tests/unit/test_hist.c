@@ -50,6 +50,21 @@ static void interpolates_inside_a_slot(void **state)
 	assert_float_equal(lw_hist_quantile_ms(h, LW_LAG_SLOTS, 0.5), 1.536, 1e-9);
 }
 
+/* The probes' slot function agrees with the bounds the agent reads back. */
+static void probe_slots_match_the_bounds(void **state)
+{
+	(void)state;
+	assert_int_equal(lw_lag_slot(0), 0);
+	assert_int_equal(lw_lag_slot(1999), 0);
+	assert_int_equal(lw_lag_slot(2000), 1);
+	assert_int_equal(lw_lag_slot(1024000), 10);
+	assert_int_equal(lw_lag_slot(2047999), 10);
+	assert_int_equal(lw_lag_slot(2048000), 11);
+	assert_int_equal(lw_lag_slot(~0ull), LW_LAG_SLOTS - 1);
+	for (unsigned int s = 1; s < LW_LAG_SLOTS - 1; s++)
+		assert_int_equal(lw_lag_slot((uint64_t)lw_hist_slot_lo_us(s) * 1000), s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -57,6 +72,7 @@ int main(void)
 		cmocka_unit_test(slot_bounds_are_powers_of_two),
 		cmocka_unit_test(quantiles_pick_the_right_slot),
 		cmocka_unit_test(interpolates_inside_a_slot),
+		cmocka_unit_test(probe_slots_match_the_bounds),
 	};
 
 	return cmocka_run_group_tests_name("hist", tests, NULL, NULL);
