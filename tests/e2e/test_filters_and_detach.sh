@@ -25,6 +25,16 @@ check "nothing about any other process" q filt \
 	"[.[] | select(.pid != null and .pid != $a)] | length == 0"
 check "none of the agent's programs stays loaded after exit" [ "$(still_loaded "$ids")" -eq 0 ]
 
+# SIGKILL: nothing is pinned, so every program goes with the process
+agent_start killed -p $$ || exit 0
+kids=$(prog_ids "$AGENT_PID")
+kill -KILL "$AGENT_PID"
+wait "$AGENT_PID" 2>/dev/null
+AGENT_PID=
+sleep 0.5
+check "after SIGKILL none of the agent's $(echo "$kids" | jq length) programs stays loaded" \
+	test "$(echo "$kids" | jq length)" -ge 8 -a "$(still_loaded "$kids")" -eq 0
+
 # --detect loop loads only the loop-lag programs and still reports stalls
 faultlab_bg c stall --cause sleep --ms 80 --every-ms 300 --count 3 --start-delay-ms 1500 || exit 0
 c=$(fl c .pid)
