@@ -252,7 +252,7 @@ static void on_interval(struct agent *a)
 		lw_table_interval(stdout, &a->model, &st);
 		lw_table_bp_interval(stdout, &a->model);
 	}
-	lw_outputs_interval(&a->out, &a->model, &now, &st);
+	lw_outputs_interval(&a->out, &a->model, &now, &st, a->stop);
 	fflush(stdout);
 	lw_model_end_interval(&a->model);
 	lw_rd_end_interval(&a->ready);

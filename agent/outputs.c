@@ -96,10 +96,10 @@ static void write_prom(struct lw_outputs *o, const struct lw_model *m)
 }
 
 void lw_outputs_interval(struct lw_outputs *o, const struct lw_model *m,
-			 const struct timespec *now, const struct lw_agent_stats *st)
+			 const struct timespec *now, const struct lw_agent_stats *st, bool final)
 {
 	o->now = *now;
-	if (lw_alerts_evaluate(&o->alerts, m, on_alert, o))
+	if (!final && lw_alerts_evaluate(&o->alerts, m, on_alert, o))
 		lw_warn("out of memory evaluating alerts: some processes were skipped");
 	lw_alert_exec_reap(&o->exec, lw_now_ns());
 	if (o->cfg->opt.prom_file)

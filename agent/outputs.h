@@ -46,9 +46,11 @@ bool lw_outputs_top(const struct lw_outputs *o);
 /* After ring-buffer records were handled. */
 void lw_outputs_event(struct lw_outputs *o);
 /* At the end of an interval, before lw_model_end_interval(): alerts,
- * textfile, top view. */
+ * textfile, top view. The partial interval at shutdown (final) is written
+ * out but not fed to the alert rules: a short quiet tail is no evidence that
+ * a problem went away. */
 void lw_outputs_interval(struct lw_outputs *o, const struct lw_model *m,
-			 const struct timespec *now, const struct lw_agent_stats *st);
+			 const struct timespec *now, const struct lw_agent_stats *st, bool final);
 /* SIGHUP: read the config again. On success *live gets the new options
  * (settings only a restart can change keep their old values, and a line says
  * so); on failure the old settings stay and one line says why. */
