@@ -17,8 +17,7 @@ within() { jq -n "(($1) - ($2) | fabs) <= ($3) * ($2)" | grep -qx true; }
 near() { jq -n "(($1) - ($2) | fabs) <= ($3)" | grep -qx true; }
 ge() { jq -n "($1) >= ($2)" | grep -qx true; }
 # settle: let one more interval pass before stopping the agent, so every count
-# of the finished workload is in a regular summary (the agent skips a final
-# partial interval that would come right after one)
+# of the finished workload is in a regular, full-length summary
 settle() { sleep 1.2; agent_stop; }
 
 # --- slow-reader: the loop's receive queue fills
