@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -279,21 +280,21 @@ void lw_probes_set_stall_ms(struct lw_probes *p, unsigned int ms)
 	p->skel->data->lw_stall_ns = (uint64_t)ms * 1000000ull;
 }
 
-int lw_probes_read_threads(struct lw_probes *p, struct lw_thread_snap **out, size_t *n)
+int lw_probes_walk_tids(int fd, size_t limit, size_t rec_size, size_t val_off, void **out,
+			size_t *n)
 {
-	int fd = bpf_map__fd(p->skel->maps.lw_threads);
-	size_t cap = 256, cnt = 0;
-	struct lw_thread_snap *s = malloc(cap * sizeof(*s));
-	uint32_t key, next;
-	uint32_t *prev = NULL;
+	size_t cap = 64, cnt = 0;
+	char *s = malloc(cap * rec_size);
+	uint32_t key, next, *prev = NULL;
 
 	if (!s)
 		return -ENOMEM;
-	/* Entries can vanish while we walk (threads exit); a failed lookup is
-	 * skipped and the walk goes on from the key we hold. */
-	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+	/* Entries vanish while we walk (threads exit, LRU eviction): a failed
+	 * lookup is skipped, the walk goes on from the key we hold, and it is
+	 * bounded by the map's size. */
+	while (cnt < limit && bpf_map_get_next_key(fd, prev, &next) == 0) {
 		if (cnt == cap) {
-			struct lw_thread_snap *ns = realloc(s, 2 * cap * sizeof(*s));
+			char *ns = realloc(s, 2 * cap * rec_size);
 
 			if (!ns) {
 				free(s);
@@ -302,19 +303,33 @@ int lw_probes_read_threads(struct lw_probes *p, struct lw_thread_snap **out, siz
 			s = ns;
 			cap *= 2;
 		}
-		if (bpf_map_lookup_elem(fd, &next, &s[cnt].t) == 0) {
-			s[cnt].tid = next;
+		if (bpf_map_lookup_elem(fd, &next, s + cnt * rec_size + val_off) == 0) {
+			memcpy(s + cnt * rec_size, &next, sizeof(next));
 			cnt++;
 		}
 		key = next;
 		prev = &key;
 	}
-	/* exited threads have been read for the last time */
-	for (size_t i = 0; i < cnt; i++)
-		if (s[i].t.exited)
-			bpf_map_delete_elem(fd, &s[i].tid);
 	*out = s;
 	*n = cnt;
+	return 0;
+}
+
+int lw_probes_read_threads(struct lw_probes *p, struct lw_thread_snap **out, size_t *n)
+{
+	int fd = bpf_map__fd(p->skel->maps.lw_threads);
+	void *snaps;
+	int err;
+
+	err = lw_probes_walk_tids(fd, bpf_map__max_entries(p->skel->maps.lw_threads),
+				  sizeof(**out), offsetof(struct lw_thread_snap, t), &snaps, n);
+	if (err)
+		return err;
+	*out = snaps;
+	/* exited threads have been read for the last time */
+	for (size_t i = 0; i < *n; i++)
+		if ((*out)[i].t.exited)
+			bpf_map_delete_elem(fd, &(*out)[i].tid);
 	return 0;
 }
 

@@ -2,6 +2,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <stddef.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -138,36 +139,17 @@ void lw_probes_ready_seed(struct lw_probes *p, const struct lw_options *o)
 int lw_probes_ready_threads(struct lw_probes *p, struct lw_rd_snap **out, size_t *n)
 {
 	int fd = bpf_map__fd(p->skel->maps.ready_threads);
-	size_t cap = 64, cnt = 0, limit = bpf_map__max_entries(p->skel->maps.ready_threads);
-	struct lw_rd_snap *s = malloc(cap * sizeof(*s));
-	uint32_t key, next, *prev = NULL;
+	void *snaps;
+	int err;
 
-	if (!s)
-		return -ENOMEM;
-	/* entries vanish while we walk (LRU); the walk is bounded by the size */
-	while (cnt < limit && bpf_map_get_next_key(fd, prev, &next) == 0) {
-		if (cnt == cap) {
-			struct lw_rd_snap *ns = realloc(s, 2 * cap * sizeof(*s));
-
-			if (!ns) {
-				free(s);
-				return -ENOMEM;
-			}
-			s = ns;
-			cap *= 2;
-		}
-		if (bpf_map_lookup_elem(fd, &next, &s[cnt].t) == 0) {
-			s[cnt].tid = next;
-			cnt++;
-		}
-		key = next;
-		prev = &key;
-	}
-	for (size_t i = 0; i < cnt; i++)
-		if (s[i].t.exited)
-			bpf_map_delete_elem(fd, &s[i].tid);
-	*out = s;
-	*n = cnt;
+	err = lw_probes_walk_tids(fd, bpf_map__max_entries(p->skel->maps.ready_threads),
+				  sizeof(**out), offsetof(struct lw_rd_snap, t), &snaps, n);
+	if (err)
+		return err;
+	*out = snaps;
+	for (size_t i = 0; i < *n; i++)
+		if ((*out)[i].t.exited)
+			bpf_map_delete_elem(fd, &(*out)[i].tid);
 	return 0;
 }
 
