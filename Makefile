@@ -131,8 +131,8 @@ $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c vmlinux.h | $(BUILD)/bpf
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) $(CLANG_SYS_INCLUDES) -MMD -MP -c $< -o $@
 
-# ready.bpf.c counts a herd's open wake-ups with atomic fetch-and-add (BPF v3).
-$(BUILD)/bpf/ready.bpf.o: BPF_CFLAGS += -mcpu=v3
+# ready.bpf.h counts a herd's open wake-ups with atomic fetch-and-add (BPF v3).
+$(BUILD)/bpf/loopwatch.bpf.o: BPF_CFLAGS += -mcpu=v3
 
 $(BUILD)/loopwatch.bpf.o: $(BPF_OBJS)
 	$(call msg,LINK-BPF,$@)

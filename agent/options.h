@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "event.h"
+#include "detect.h"
 
 #define LW_MAX_PIDS 1024
 #define LW_VERSION "0.1.0"
@@ -34,15 +35,6 @@ struct lw_options {
 	int verbose;
 	/* which options the command line set, so a config file does not override them */
 	uint32_t set_mask;
-};
-
-/* Detection families. Loop lag is the foundation and always on; the others
- * add hooks that fire per packet and can be left out where cost matters. */
-enum lw_detect {
-	LW_DETECT_LOOP = 1u << 0,
-	LW_DETECT_READINESS = 1u << 1,
-	LW_DETECT_BACKPRESSURE = 1u << 2,
-	LW_DETECT_ALL = (1u << 3) - 1,
 };
 
 /* Parse "loop,readiness,backpressure" (or "all") into lw_detect bits. */

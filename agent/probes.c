@@ -90,37 +90,59 @@ static const char *tracefs_root(void)
 	return stat(TRACEFS "/events", &st) ? "/sys/kernel/debug/tracing" : TRACEFS;
 }
 
-/* Which detection a program serves, by its name's prefix. */
+/* The families a program serves, by its name's prefix: the programs of
+ * hooks several families share are named after the hook (loopwatch.bpf.c). */
 static const struct {
 	const char *prefix;
-	const char *detection;
-} detections[] = {
-	{ "ready_", "herds, hot loops, undrained sockets and readiness lag" },
-	{ "lw_", "loop lag and stalls" },
-	{ "ready_", "herd, hot-loop, undrained-socket and readiness-lag detection" },
-	{ "bp_", "backpressure detection" },
+	uint32_t families;
+} program_families[] = {
+	{ "enter_epoll_", LW_DETECT_LOOP | LW_DETECT_READINESS },
+	{ "exit_epoll_", LW_DETECT_LOOP | LW_DETECT_READINESS },
+	{ "sched_switch", LW_DETECT_LOOP | LW_DETECT_READINESS },
+	{ "task_exit", LW_DETECT_LOOP | LW_DETECT_READINESS },
+	{ "sock_recv", LW_DETECT_READINESS | LW_DETECT_BACKPRESSURE },
+	{ "sk_data_ready", LW_DETECT_READINESS | LW_DETECT_BACKPRESSURE },
+	{ "sock_state", LW_DETECT_READINESS | LW_DETECT_BACKPRESSURE },
+	{ "ready_", LW_DETECT_READINESS },
+	{ "bp_", LW_DETECT_BACKPRESSURE },
 };
 
-static const char *detection_of(const char *prog)
+static uint32_t families_of(const char *prog)
 {
-	for (size_t i = 0; i < sizeof(detections) / sizeof(detections[0]); i++)
-		if (!strncmp(prog, detections[i].prefix, strlen(detections[i].prefix)))
-			return detections[i].detection;
-	return "its detection";
+	for (size_t i = 0; i < sizeof(program_families) / sizeof(program_families[0]); i++)
+		if (!strncmp(prog, program_families[i].prefix, strlen(program_families[i].prefix)))
+			return program_families[i].families;
+	return LW_DETECT_ALL;
 }
 
-/* Leave out the programs of families not asked for (--detect). */
+/* "loop lag and stalls and backpressure detection": what a missing hook costs. */
+static const char *detections_of(uint32_t families, char *buf, size_t len)
+{
+	static const char *const names[] = {
+		"loop lag and stalls",
+		"herd, hot-loop, undrained-socket and readiness-lag detection",
+		"backpressure detection",
+	};
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (unsigned int i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!(families & (1u << i)) || used >= len)
+			continue;
+		used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? " and " : "", names[i]);
+	}
+	return buf;
+}
+
+/* Leave out the programs none of whose families was asked for (--detect);
+ * the shared ones leave out the parts of families that are off (lw_detect). */
 static void disable_families(struct bpf_object *obj, uint32_t detect)
 {
 	struct bpf_program *prog;
 
-	bpf_object__for_each_program(prog, obj) {
-		const char *name = bpf_program__name(prog);
-
-		if ((!(detect & LW_DETECT_READINESS) && !strncmp(name, "ready_", 6)) ||
-		    (!(detect & LW_DETECT_BACKPRESSURE) && !strncmp(name, "bp_", 3)))
+	bpf_object__for_each_program(prog, obj)
+		if (!(families_of(bpf_program__name(prog)) & detect))
 			bpf_program__set_autoload(prog, false);
-	}
 }
 
 /* Turn off programs whose hook this kernel lacks, so the rest still loads;
@@ -145,8 +167,11 @@ static unsigned int disable_missing(struct bpf_object *obj)
 			ok = btf__find_by_name_kind(vmlinux, path, BTF_KIND_TYPEDEF) >= 0;
 		}
 		if (!ok) {
-			lw_warn("kernel lacks hook %s: program %s is off, %s misses what it saw",
-				sec, bpf_program__name(prog), detection_of(bpf_program__name(prog)));
+			char what[160];
+
+			lw_warn("kernel lacks hook %s: program %s is off, so %s lack what it saw", sec,
+				bpf_program__name(prog),
+				detections_of(families_of(bpf_program__name(prog)), what, sizeof(what)));
 			bpf_program__set_autoload(prog, false);
 			off++;
 		}
@@ -185,6 +210,7 @@ int lw_probes_start(struct lw_probes *p, const struct lw_options *o, lw_event_fn
 		memcpy((char *)p->skel->rodata->lw_comm, o->comm, sizeof(o->comm));
 	}
 	p->skel->data->lw_stall_ns = (uint64_t)o->stall_ms * 1000000ull;
+	p->skel->rodata->lw_detect = o->detect;
 	bpf_map__set_max_entries(p->skel->maps.lw_threads, o->max_threads);
 	lw_probes_ready_config(p, o);
 	p->skipped = disable_missing(p->skel->obj);

@@ -17,7 +17,7 @@ AGENT_PID=
 pid=$(fl hook .pid)
 check "agent runs and exits 0 without the hook (status $rc)" test "$rc" -eq 0
 check "it names the missing hook, the program and the detection" \
-	grep -q "kernel lacks hook tracepoint/syscalls/sys_enter_epoll_pwait2: program lw_enter_epoll_pwait2 is off, loop lag and stalls" "$T/hook.err"
+	grep -q "kernel lacks hook tracepoint/syscalls/sys_enter_epoll_pwait2: program enter_epoll_pwait2 is off, so loop lag and stalls and herd, hot-loop, undrained-socket and readiness-lag detection lack what it saw" "$T/hook.err"
 check "only programs on that hook are off" \
 	test "$(grep 'kernel lacks hook' "$T/hook.err" | grep -vc 'sys_enter_epoll_pwait2:')" -eq 0
 check "stalls of an epoll_wait loop are still reported" q hook \

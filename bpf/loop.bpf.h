@@ -4,17 +4,21 @@
  * epoll wait call to its next entry; sched_switch splits the window into time
  * on CPU, time runnable in a run queue and time asleep, charged to the system
  * call the thread slept in.
+ *
+ * Handlers only: every hook here is shared with the readiness family, so the
+ * programs that call these are in loopwatch.bpf.c, one per hook.
  */
+#ifndef LOOPWATCH_LOOP_BPF_H
+#define LOOPWATCH_LOOP_BPF_H
+
 #include "common.bpf.h"
 
 #define TASK_RUNNING 0
 #define LW_ENOSYS 38
 
-char LICENSE[] SEC("license") = "GPL";
-
 const struct lw_thread lw_zero_thread = {};
 
-static __always_inline void emit_stall(struct lw_thread *t, __u32 tid, __u64 busy)
+static __always_inline void loop_emit_stall(struct lw_thread *t, __u32 tid, __u64 busy)
 {
 	struct lw_stall_event *e;
 	__u64 off = t->runq_ns + t->blocked_ns;
@@ -30,7 +34,7 @@ static __always_inline void emit_stall(struct lw_thread *t, __u32 tid, __u64 bus
 	bpf_ringbuf_submit(e, 0);
 }
 
-static __always_inline void wait_enter(__u32 maxevents)
+static __always_inline void loop_wait_enter(__u32 maxevents)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)id, pid = id >> 32;
@@ -80,11 +84,11 @@ static __always_inline void wait_enter(__u32 maxevents)
 	}
 	if (busy >= lw_stall_ns) {
 		t->stalls++;
-		emit_stall(t, tid, busy);
+		loop_emit_stall(t, tid, busy);
 	}
 }
 
-static __always_inline void wait_exit(long ret)
+static __always_inline void loop_wait_exit(long ret)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct lw_thread *t = bpf_map_lookup_elem(&lw_threads, &tid);
@@ -102,51 +106,9 @@ static __always_inline void wait_exit(long ret)
 	__builtin_memset(t->sys, 0, sizeof(t->sys));
 }
 
-SEC("tracepoint/syscalls/sys_enter_epoll_wait")
-int lw_enter_epoll_wait(struct trace_event_raw_sys_enter *ctx)
-{
-	wait_enter(ctx->args[2]);	/* maxevents */
-	return 0;
-}
-
-SEC("tracepoint/syscalls/sys_exit_epoll_wait")
-int lw_exit_epoll_wait(struct trace_event_raw_sys_exit *ctx)
-{
-	wait_exit(ctx->ret);
-	return 0;
-}
-
-SEC("tracepoint/syscalls/sys_enter_epoll_pwait")
-int lw_enter_epoll_pwait(struct trace_event_raw_sys_enter *ctx)
-{
-	wait_enter(ctx->args[2]);	/* maxevents */
-	return 0;
-}
-
-SEC("tracepoint/syscalls/sys_exit_epoll_pwait")
-int lw_exit_epoll_pwait(struct trace_event_raw_sys_exit *ctx)
-{
-	wait_exit(ctx->ret);
-	return 0;
-}
-
-SEC("tracepoint/syscalls/sys_enter_epoll_pwait2")
-int lw_enter_epoll_pwait2(struct trace_event_raw_sys_enter *ctx)
-{
-	wait_enter(ctx->args[2]);	/* maxevents */
-	return 0;
-}
-
-SEC("tracepoint/syscalls/sys_exit_epoll_pwait2")
-int lw_exit_epoll_pwait2(struct trace_event_raw_sys_exit *ctx)
-{
-	wait_exit(ctx->ret);
-	return 0;
-}
-
 /* Charge a sleep to its system call: the first free slot, the call's own slot,
  * or LW_NR_OTHER in the last slot when all are taken. */
-static __always_inline void charge_sleep(struct lw_thread *t, __u32 nr, __u64 ns)
+static __always_inline void loop_charge_sleep(struct lw_thread *t, __u32 nr, __u64 ns)
 {
 	int i;
 
@@ -168,7 +130,7 @@ static __always_inline void charge_sleep(struct lw_thread *t, __u32 nr, __u64 ns
 /* What is a thread that goes to sleep now sleeping in? At system call entry
  * x86-64 stores -ENOSYS in the saved ax and the call number in orig_ax; after
  * a fault from user space ax holds the user's value and orig_ax an error code. */
-static __always_inline __u32 sleeping_in(struct task_struct *task)
+static __always_inline __u32 loop_sleeping_in(struct task_struct *task)
 {
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
 	long ax = BPF_CORE_READ(regs, ax);
@@ -178,9 +140,8 @@ static __always_inline __u32 sleeping_in(struct task_struct *task)
 	return LW_NR_PAGEFAULT;
 }
 
-SEC("tp_btf/sched_switch")
-int BPF_PROG(lw_sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next,
-	     unsigned int prev_state)
+static __always_inline void loop_sched_switch(bool preempt, struct task_struct *prev,
+					      struct task_struct *next, unsigned int prev_state)
 {
 	__u32 prev_tid = prev->pid, next_tid = next->pid;
 	struct lw_thread *t;
@@ -194,13 +155,13 @@ int BPF_PROG(lw_sched_switch, bool preempt, struct task_struct *prev, struct tas
 			t->off_kind = LW_OFF_RUNNABLE;
 		} else {
 			t->off_kind = LW_OFF_BLOCKED;
-			t->off_nr = sleeping_in(prev);
+			t->off_nr = loop_sleeping_in(prev);
 		}
 	}
 
 	t = bpf_map_lookup_elem(&lw_threads, &next_tid);
 	if (!t || !t->off_since_ns)
-		return 0;
+		return;
 	if (!now)
 		now = bpf_ktime_get_ns();
 	if (!t->in_wait) {
@@ -210,29 +171,28 @@ int BPF_PROG(lw_sched_switch, bool preempt, struct task_struct *prev, struct tas
 			t->runq_ns += off;
 		} else {
 			t->blocked_ns += off;
-			charge_sleep(t, t->off_nr, off);
+			loop_charge_sleep(t, t->off_nr, off);
 		}
 	}
 	t->off_since_ns = 0;
-	return 0;
 }
 
 /* A thread that finished iterations since the agent last read the map is
  * only marked: the agent folds in its last counts, then deletes it. One with
  * nothing new goes at once, so that thread churn does not fill the map. A
  * reused tid re-initialises a marked entry. */
-SEC("tp_btf/sched_process_exit")
-int BPF_PROG(lw_thread_exit, struct task_struct *task)
+static __always_inline void loop_task_exit(struct task_struct *task)
 {
 	__u32 tid = task->pid;
 	struct lw_thread *t = bpf_map_lookup_elem(&lw_threads, &tid);
 	__u64 epoch = lw_epoch;
 
 	if (!t)
-		return 0;
+		return;
 	if (t->max_epoch[epoch & 1] == epoch && t->iterations)
 		t->exited = 1;
 	else
 		bpf_map_delete_elem(&lw_threads, &tid);
-	return 0;
 }
+
+#endif

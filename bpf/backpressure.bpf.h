@@ -11,7 +11,13 @@
  * drops, retransmits) charge the right process. Everything aggregates per
  * process in lw_bp_procs; the ring buffer carries only queues that cross
  * LW_BP_NOTABLE or drop, at most once per socket and queue per interval.
+ *
+ * Included once, by loopwatch.bpf.c, which runs the handlers of hooks shared
+ * with other families; the programs of hooks only this family uses are here.
  */
+#ifndef LOOPWATCH_BACKPRESSURE_BPF_H
+#define LOOPWATCH_BACKPRESSURE_BPF_H
+
 #include "common.bpf.h"
 #include <bpf/bpf_endian.h>
 #include "backpressure.h"
@@ -299,17 +305,12 @@ static __always_inline void bp_sample_accept(const struct sock *sk, struct lw_bp
 	bp_sample(sk, s, LW_BPQ_ACCEPT, sk->sk_ack_backlog, sk->sk_max_ack_backlog);
 }
 
-SEC("tp_btf/sock_recv_length")
-int BPF_PROG(bp_recv, struct sock *sk, int ret, int flags)
+static __always_inline void bp_recv(struct sock *sk)
 {
-	struct lw_bp_sock *s;
+	struct lw_bp_sock *s = bp_own(sk);
 
-	if (!sk)
-		return 0;
-	s = bp_own(sk);
 	if (s)
 		bp_sample_rcv(sk, s);
-	return 0;
 }
 
 /* The first chunk of a TCP send: how many bytes the caller asked for, which
@@ -382,8 +383,7 @@ int BPF_PROG(bp_send, struct sock *sk, int ret, int flags)
 
 /* Data (or, on a listener, a connection) was queued: the receive side's
  * true high-water mark, seen even when the owner does not read. */
-SEC("tp_btf/sk_data_ready")
-int BPF_PROG(bp_data_ready, const struct sock *sk)
+static __always_inline void bp_data_ready(const struct sock *sk)
 {
 	struct lw_bp_sock *s;
 
@@ -391,26 +391,24 @@ int BPF_PROG(bp_data_ready, const struct sock *sk)
 	 * and costs no lookup (listeners, whose queue is not in rmem, go on). */
 	if (sk->__sk_common.skc_state != LW_TCP_LISTEN &&
 	    (__u64)bp_rmem(sk) * 8 < (__u64)(sk->sk_rcvbuf > 0 ? sk->sk_rcvbuf : 0))
-		return 0;
+		return;
 	s = bp_get(sk);
 	if (!s)
-		return 0;
+		return;
 	if (s->is_listener)
 		bp_sample_accept(sk, s);
 	else
 		bp_sample_rcv(sk, s);
-	return 0;
 }
 
 /* connect() and listen() run in the owner's context: learn the owner before
  * any packet flows. A clone (LISTEN -> SYN_RECV) is set up on its own. */
-SEC("tp_btf/inet_sock_set_state")
-int BPF_PROG(bp_set_state, const struct sock *sk, const int oldstate, const int newstate)
+static __always_inline void bp_sock_state(const struct sock *sk, int oldstate, int newstate)
 {
 	struct lw_bp_sock *s;
 
 	if (sk->sk_protocol != LW_IPPROTO_TCP)
-		return 0;
+		return;
 	if (newstate == LW_TCP_LISTEN) {
 		s = bp_own((struct sock *)sk);
 		if (s) {
@@ -422,7 +420,6 @@ int BPF_PROG(bp_set_state, const struct sock *sk, const int oldstate, const int 
 	} else if (oldstate == LW_TCP_LISTEN && newstate == LW_TCP_SYN_RECV) {
 		bp_get(sk);
 	}
-	return 0;
 }
 
 static __always_inline bool bp_drop_reason_counts(int reason)
@@ -600,3 +597,5 @@ int bp_sweep(struct bpf_iter__task_file *ctx)
 	bp_sample_snd(sk, s);
 	return 0;
 }
+
+#endif

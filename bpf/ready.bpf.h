@@ -5,7 +5,13 @@
  * the kernel knows (registrations, returned events, wake-ups, receives,
  * accepts) and feed the state machines of include/ready_sm.h, which the unit
  * tests run on the same code. Only notable events reach the ring buffer.
+ *
+ * Included once, by loopwatch.bpf.c, which runs the handlers of hooks shared
+ * with other families; the programs of hooks only this family uses are here.
  */
+#ifndef LOOPWATCH_READY_BPF_H
+#define LOOPWATCH_READY_BPF_H
+
 #include "common.bpf.h"
 #include <bpf/bpf_endian.h>
 #include "ready.h"
@@ -277,48 +283,6 @@ static __always_inline void rd_wait_exit(struct trace_event_raw_sys_exit *ctx)
 	lw_rd_wait_exit(t, tid, ret, ev, n, bpf_ktime_get_ns(), lw_epoch);
 }
 
-SEC("tracepoint/syscalls/sys_enter_epoll_wait")
-int ready_enter_epoll_wait(struct trace_event_raw_sys_enter *ctx)
-{
-	rd_wait_enter(ctx, false);
-	return 0;
-}
-
-SEC("tracepoint/syscalls/sys_exit_epoll_wait")
-int ready_exit_epoll_wait(struct trace_event_raw_sys_exit *ctx)
-{
-	rd_wait_exit(ctx);
-	return 0;
-}
-
-SEC("tracepoint/syscalls/sys_enter_epoll_pwait")
-int ready_enter_epoll_pwait(struct trace_event_raw_sys_enter *ctx)
-{
-	rd_wait_enter(ctx, false);
-	return 0;
-}
-
-SEC("tracepoint/syscalls/sys_exit_epoll_pwait")
-int ready_exit_epoll_pwait(struct trace_event_raw_sys_exit *ctx)
-{
-	rd_wait_exit(ctx);
-	return 0;
-}
-
-SEC("tracepoint/syscalls/sys_enter_epoll_pwait2")
-int ready_enter_epoll_pwait2(struct trace_event_raw_sys_enter *ctx)
-{
-	rd_wait_enter(ctx, true);
-	return 0;
-}
-
-SEC("tracepoint/syscalls/sys_exit_epoll_pwait2")
-int ready_exit_epoll_pwait2(struct trace_event_raw_sys_exit *ctx)
-{
-	rd_wait_exit(ctx);
-	return 0;
-}
-
 /* Registrations are kept for every watched process, loop thread or not: the
  * thread that registers is often not the one that waits. */
 SEC("tracepoint/syscalls/sys_enter_epoll_ctl")
@@ -414,28 +378,24 @@ int ready_exit_accept(struct trace_event_raw_sys_exit *ctx)
 }
 
 /* Every receive on a socket, whatever the system call (read, recv*, readv). */
-SEC("tp_btf/sock_recv_length")
-int BPF_PROG(ready_recv, struct sock *sk, int ret, int flags)
+static __always_inline void rd_recv(struct sock *sk, int ret, int flags)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct lw_rd_thread *t = bpf_map_lookup_elem(&ready_threads, &tid);
 
 	if (t)
 		lw_rd_recv(t, (__u64)sk, ret, flags & LW_MSG_PEEK, bpf_ktime_get_ns());
-	return 0;
 }
 
 /* Fires about 3,000 times a second on an idle host: one per-CPU lookup and,
  * for a socket nobody watches, one hash lookup. */
-SEC("tp_btf/sk_data_ready")
-int BPF_PROG(ready_data_ready, const struct sock *sk)
+static __always_inline void rd_data_ready(const struct sock *sk)
 {
 	__u32 zero = 0;
 	struct lw_rd_cur *c = bpf_map_lookup_elem(&ready_cur, &zero);
 
 	if (c)
 		lw_rd_data_ready(c, (__u64)sk, bpf_ktime_get_ns());
-	return 0;
 }
 
 SEC("tp_btf/sched_waking")
@@ -453,9 +413,8 @@ int BPF_PROG(ready_waking, struct task_struct *p)
 /* A context switch ends the wake-ups of the event on this CPU (they run with
  * the wait queue locked); a loop thread that goes back to sleep inside its
  * wait call after a wake-up found nothing. */
-SEC("tp_btf/sched_switch")
-int BPF_PROG(ready_switch, bool preempt, struct task_struct *prev, struct task_struct *next,
-	     unsigned int prev_state)
+static __always_inline void rd_sched_switch(bool preempt, struct task_struct *prev,
+					    unsigned int prev_state)
 {
 	__u32 zero = 0, tid;
 	struct lw_rd_cur *c = bpf_map_lookup_elem(&ready_cur, &zero);
@@ -464,33 +423,30 @@ int BPF_PROG(ready_switch, bool preempt, struct task_struct *prev, struct task_s
 	if (c && c->sk)
 		lw_rd_close(c);
 	if (preempt || !(prev_state & LW_TASK_INTERRUPTIBLE))
-		return 0;
+		return;
 	tid = prev->pid;
 	t = bpf_map_lookup_elem(&ready_threads, &tid);
 	if (t)
 		lw_rd_sleep(t);
-	return 0;
 }
 
 /* A TCP socket is gone (every one passes through CLOSE before it is freed):
  * forget it before its address is reused. */
-SEC("tp_btf/inet_sock_set_state")
-int BPF_PROG(ready_sock_state, const struct sock *sk, const int oldstate, const int newstate)
+static __always_inline void rd_sock_state(const struct sock *sk, int newstate)
 {
 	__u64 key = (__u64)sk;
 
 	if (newstate == LW_TCP_CLOSE)
 		bpf_map_delete_elem(&ready_socks, &key);
-	return 0;
 }
 
-SEC("tp_btf/sched_process_exit")
-int BPF_PROG(ready_thread_exit, struct task_struct *task)
+static __always_inline void rd_task_exit(struct task_struct *task)
 {
 	__u32 tid = task->pid;
 	struct lw_rd_thread *t = bpf_map_lookup_elem(&ready_threads, &tid);
 
 	if (t)
 		lw_rd_exit(t);
-	return 0;
 }
+
+#endif
