@@ -26,7 +26,9 @@ for f in throughput_ratio_loopwatch throughput_ratio_bpftrace throughput_ratio_f
 	percall_base_ns percall_floor_added_ns percall_slowpath_added_ns percall_loopwatch_added_ns percall_bpftrace_added_ns \
 	percall_loopwatch_vs_floor agent_cpu_pct_idle agent_cpu_pct_100k agent_lost_events_100k \
 	agent_iterations_per_s_seen scale_loops_seen scale_agent_rss_kb scale_agent_peak_rss_kb \
-	scale_map_memlock_kb probe_ns_per_request; do
+	scale_map_memlock_kb probe_ns_per_request \
+	throughput_ratio_lw_loop throughput_ratio_floor_loop server_cost_ratio_lw_loop p99_ratio_lw_loop \
+	percall_lw_loop_added_ns percall_floor_loop_added_ns percall_lw_loop_vs_floor; do
 	val=$(awk -v f="$f" '$1 == "figure" && $2 == f { print $3 }' "$T/bench.out")
 	check "figure $f printed as a number (${val:-missing})" eval '[[ $val =~ $number ]]'
 done
@@ -39,6 +41,8 @@ check "loopwatch counted the paced loop's iterations" \
 check "loopwatch saw the scale run's loop threads" \
 	awk '$1 == "figure" && $2 == "scale_loops_seen" { exit !($3 > 0) }' "$T/bench.out"
 check "every budget line has a verdict" \
-	bash -c "[ \$(sed -n '/^== budget/,\$p' '$T/bench.out' | grep -cE ' (PASS|MISS)\$') -ge 7 ]"
+	bash -c "[ \$(sed -n '/^== budget/,\$p' '$T/bench.out' | grep -cE ' (PASS|MISS)\$') -ge 10 ]"
+check "every configuration has a row in both tables" bash -c "for c in base slowpath floor loopwatch floor-loop lw-loop bpftrace; do
+	[ \$(grep -cE \"^\$c +[0-9]\" '$T/bench.out') -ge 2 ] || exit 1; done"
 check "no process of the run left (session $sid)" bash -c "! pgrep -s $sid >/dev/null"
 check "no empty program left loaded" bash -c "! bpftool prog show | grep -q 'name lw_empty'"

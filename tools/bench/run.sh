@@ -5,17 +5,25 @@
 #
 #   tools/bench/run.sh [--smoke] [--rounds N] [--seconds S] [--conns C]
 #                      [--no-lock] [--skip PART,...] [--agent-args "ARGS"]
-#                      [--floor-obj OBJECT.bpf.o]
+#
+# --agent-args adds ARGS to the agent's command line in both agent
+# configurations (lw-loop's --detect loop comes after them).
 #
 # Parts, each printed as a table and then as "figure NAME VALUE" lines:
 #   saturation  epoll echo server on loopback at saturation, interleaved
-#               rounds of: baseline / slowpath (empty programs on getppid's
-#               tracepoints: the syscall tracing slow path alone) / floor
-#               (empty programs on every hook loopwatch uses) / loopwatch
-#               (JSON to /dev/null, textfile every second) / the bpftrace
-#               peer (tools/bench/peer.bt)
+#               rounds (order changing each round) of seven configurations:
+#                 base        no tracing
+#                 slowpath    empty programs on getppid's tracepoints: the
+#                             syscall tracing slow path alone
+#                 floor       empty programs on every hook loopwatch uses
+#                 loopwatch   the full agent (JSON to /dev/null, textfile
+#                             every second)
+#                 floor-loop  empty programs on the loop-lag hooks only
+#                 lw-loop     the agent with --detect loop: loop lag alone,
+#                             what the bpftrace peer does
+#                 bpftrace    the peer, tools/bench/peer.bt
 #   percall     write + epoll_wait(0) + read on an eventfd: ns per iteration
-#               under the same five configurations
+#               under the same seven configurations
 #   agentcpu    agent CPU idle and at 100k loop iterations/s, lost events
 #   scale       1,000 loop threads and 100,000 sockets: agent RSS, map memory
 #   probecost   kernel.bpf_stats_enabled=1 for one loaded run: ns per program
@@ -31,9 +39,7 @@ LW=$BUILD/loopwatch
 TOOLS=$BUILD/tools
 LOCK=/tmp/loopwatch-e2e.lock
 
-# --agent-args "--detect loop" --floor-obj build/bpf/loop.bpf.o measures
-# loop lag alone against the empty programs on its own hooks.
-agent_args="" floor_obj=""
+agent_args=""
 rounds=5 seconds=5 conns=16 smoke=0 use_lock=1 skip="" quiet_wait=60 UNCLEAN=0 LOCK_WAITER=
 pc_iters=400000 pc_runs=3 cpu_secs=10 scale_threads=1000 scale_sockets=100000 scale_secs=6
 while [ $# -gt 0 ]; do
@@ -45,8 +51,7 @@ while [ $# -gt 0 ]; do
 	--no-lock) use_lock=0 ;;
 	--skip) skip=$2; shift ;;
 	--agent-args) agent_args=$2; shift ;;
-	--floor-obj) floor_obj=$2; shift ;;
-	-h|--help) sed -n '3,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) awk 'NR > 2 && !/^#/ { exit } NR > 2' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "run.sh: unknown option '$1' (try --help)" >&2; exit 2 ;;
 	esac
 	shift
@@ -86,6 +91,33 @@ trap 'exit 130' INT TERM
 # and the tracers' cost shows in full. Agent and peer run where they like.
 CPU=$(($(nproc) - 1))
 SLOWPATH="tracepoint/syscalls/sys_enter_getppid tracepoint/syscalls/sys_exit_getppid"
+# The hooks of loop lag alone (--detect loop): floor-loop's empty programs.
+# Named here, not read from the object, whose other families share them.
+LOOPHOOKS="tracepoint/syscalls/sys_enter_epoll_wait tracepoint/syscalls/sys_exit_epoll_wait
+	tracepoint/syscalls/sys_enter_epoll_pwait tracepoint/syscalls/sys_exit_epoll_pwait
+	tracepoint/syscalls/sys_enter_epoll_pwait2 tracepoint/syscalls/sys_exit_epoll_pwait2
+	tp_btf/sched_switch tp_btf/sched_process_exit"
+# The configurations of saturation and percall, in the order of their tables.
+# Their number must stay prime for order_of.
+CONFIGS="base slowpath floor loopwatch floor-loop lw-loop bpftrace"
+
+# order_of ROUND: the configurations in ROUND's order. A plain rotation keeps
+# every pair of neighbours (what runs just before a configuration warms or
+# heats the CPU for it), so the list is walked with a stride that changes
+# each round: configuration i follows i - stride, a different one in each of
+# the first N - 1 rounds (any stride visits all N because N is prime). The
+# start offsets were picked by an exhaustive search over the six rounds so
+# that no configuration also keeps its place in the order (with a start that
+# grows linearly, one always would).
+order_of() {
+	local -a c offs=(0 1 3 4 2 6)
+	read -r -a c <<<"$CONFIGS"
+	local n=${#c[@]} i step off out=""
+	step=$((($1 - 1) % (n - 1) + 1))
+	off=${offs[($1 - 1) % 6]}
+	for ((i = 0; i < n; i++)); do out+="${c[(off + i * step) % n]} "; done
+	echo "$out"
+}
 
 # The lock belongs to fd 9's open file, so a child may take it for us; waiting
 # on the child, unlike on flock itself, lets SIGINT/SIGTERM through.
@@ -208,7 +240,7 @@ peer_down() { kill -INT "$BPID" 2>/dev/null; wait "$BPID" 2>/dev/null; }
 # floor_up [--hooks SECTION...]: empty programs on loopwatch's hooks, or on
 # the given ones. Sets FPID.
 floor_up() {
-	[ $# -gt 0 ] || set -- "${floor_obj:-$BUILD/loopwatch.bpf.o}"
+	[ $# -gt 0 ] || set -- "$BUILD/loopwatch.bpf.o"
 	"$TOOLS/empty_progs" "$@" >"$T/floor.out" 2>"$T/floor.err" &
 	FPID=$!
 	wait_for "$T/floor.out" attached "$FPID" || { fail "empty programs did not attach: $(tail -2 "$T/floor.err")"; return 1; }
@@ -223,7 +255,7 @@ echo "mode: $([ "$smoke" = 1 ] && echo smoke || echo full), $rounds round(s) of 
 
 # ---------------------------------------------------------------- saturation
 saturation() {
-	local r cfg order line rps p99 c0 c1 port
+	local r cfg line rps p99 c0 c1 port name v
 	echo
 	echo "== saturation: echo server (1 loop thread) + load ($conns connections, 64 B requests), both on CPU $CPU"
 	taskset -c "$CPU" "$TOOLS/echo_server" >"$T/server.out" 2>"$T/server.err" &
@@ -233,20 +265,14 @@ saturation() {
 	: >"$T/sat.tsv"
 	: >"$T/sat.tsv.round"
 	for r in $(seq "$rounds"); do
-		# rotate the order so no configuration always follows another
-		case $((r % 5)) in
-		1) order="base slowpath floor loopwatch bpftrace" ;;
-		2) order="slowpath floor loopwatch bpftrace base" ;;
-		3) order="floor loopwatch bpftrace base slowpath" ;;
-		4) order="loopwatch bpftrace base slowpath floor" ;;
-		0) order="bpftrace base slowpath floor loopwatch" ;;
-		esac
 		round_begin
-		for cfg in $order; do
+		for cfg in $(order_of "$r"); do
 			case $cfg in
-			loopwatch) agent_up "sat$r" || continue; TPID=$APID ;;
+			loopwatch) name=sat$r; agent_up "$name" || continue; TPID=$APID ;;
+			lw-loop) name=satloop$r; agent_up "$name" --detect loop || continue; TPID=$APID ;;
 			bpftrace) peer_up "sat$r" || continue; TPID=$BPID ;;
 			floor) floor_up || continue; TPID=$FPID ;;
+			floor-loop) floor_up --hooks $LOOPHOOKS || continue; TPID=$FPID ;;
 			slowpath) floor_up --hooks $SLOWPATH || continue; TPID=$FPID ;;
 			base) TPID= ;;
 			esac
@@ -268,12 +294,12 @@ saturation() {
 				rss=0 cpu=0
 			fi
 			case $cfg in
-			loopwatch) agent_down
-				ev=$(awk -v e="$(agent_sum "sat$r" events)" -v s="$AGENT_SECS" 'BEGIN { printf "%.2f", e / s }')
-				lost=$(agent_sum "sat$r" lost_events)
+			loopwatch|lw-loop) agent_down
+				ev=$(awk -v e="$(agent_sum "$name" events)" -v s="$AGENT_SECS" 'BEGIN { printf "%.2f", e / s }')
+				lost=$(agent_sum "$name" lost_events)
 				[ -s "$T/prom/loopwatch.prom" ] && touch "$T/prom.seen" ;;
 			bpftrace) peer_down; ev=nan lost=nan ;;
-			floor|slowpath) floor_down; ev=nan lost=nan ;;
+			floor|floor-loop|slowpath) floor_down; ev=nan lost=nan ;;
 			base) ev=nan lost=nan ;;
 			*) ev=0 lost=0 ;;
 			esac
@@ -293,8 +319,8 @@ saturation() {
 			print a[2], rps[k] / b[a[1]], p99[k] / p[a[1]], sv[a[1]] / srv[k] } }' "$T/sat.tsv" >"$T/sat.ratio"
 	printf '%-10s %9s %7s %7s %9s %10s %9s %8s %9s %6s %8s\n' config req/s ratio p99_us p99_ratio \
 		srv_ns/req srv_ratio cpu_pct events/s lost rss_kb
-	for cfg in base slowpath floor loopwatch bpftrace; do
-		local m_rps m_p99 m_r m_pr m_cpu m_ev m_lost m_rss
+	for cfg in $CONFIGS; do
+		local m_rps m_p99 m_r m_pr m_sr m_srv m_cpu m_ev m_lost m_rss
 		m_rps=$(awk -F'\t' -v c=$cfg '$2 == c { print $3 }' "$T/sat.tsv" | median)
 		m_p99=$(awk -F'\t' -v c=$cfg '$2 == c { print $4 }' "$T/sat.tsv" | median)
 		m_r=$(printf '%.3f' "$(awk -v c=$cfg '$1 == c { print $2 }' "$T/sat.ratio" | median)")
@@ -303,20 +329,23 @@ saturation() {
 		m_srv=$(awk -F'\t' -v c=$cfg '$2 == c { print $9 }' "$T/sat.tsv" | median)
 		m_cpu=$(awk -F'\t' -v c=$cfg '$2 == c { print $5 }' "$T/sat.tsv" | median)
 		m_ev=$(awk -F'\t' -v c=$cfg '$2 == c { print $6 }' "$T/sat.tsv" | median)
-		m_lost=$(awk -F'\t' -v c=$cfg '$2 == c { l += $7 } END { if (c != "loopwatch") print "n/a"; else print l + 0 }' "$T/sat.tsv")
+		m_lost=$(awk -F'\t' -v c=$cfg '$2 == c { l += $7 } END { if (c != "loopwatch" && c != "lw-loop") print "n/a"; else print l + 0 }' "$T/sat.tsv")
 		m_rss=$(awk -F'\t' -v c=$cfg '$2 == c && $8 > m { m = $8 } END { print m + 0 }' "$T/sat.tsv")
 		printf '%-10s %9.0f %7s %7.0f %9s %10.0f %9s %8s %9s %6s %8s\n' "$cfg" "$m_rps" "$m_r" "$m_p99" "$m_pr" \
 			"$m_srv" "$m_sr" "$m_cpu" "$m_ev" "$m_lost" "$m_rss"
-		eval "SAT_${cfg}_rps=$m_rps SAT_${cfg}_ratio=$m_r SAT_${cfg}_p99=$m_p99 SAT_${cfg}_p99ratio=$m_pr"
-		eval "SAT_${cfg}_srvratio=$m_sr SAT_${cfg}_srvns=$m_srv"
-		eval "SAT_${cfg}_cpu=$m_cpu SAT_${cfg}_ev=$m_ev SAT_${cfg}_lost=$m_lost SAT_${cfg}_rss=$m_rss"
+		v=${cfg//-/_}
+		eval "SAT_${v}_rps=$m_rps SAT_${v}_ratio=$m_r SAT_${v}_p99=$m_p99 SAT_${v}_p99ratio=$m_pr"
+		eval "SAT_${v}_srvratio=$m_sr SAT_${v}_srvns=$m_srv"
+		eval "SAT_${v}_cpu=$m_cpu SAT_${v}_ev=$m_ev SAT_${v}_lost=$m_lost SAT_${v}_rss=$m_rss"
 	done
 	echo "(medians over rounds; ratios are per round against that round's baseline. slowpath = empty"
 	echo " programs on getppid's tracepoints, which the workload never calls: the syscall tracing slow"
-	echo " path alone; floor = empty programs on every hook loopwatch uses. cpu_pct: the tracer's own"
-	echo " process, % of one core; events/s and lost from loopwatch's agent lines. srv_ns/req: the"
-	echo " server's CPU per request; srv_ratio = baseline's / this one's, the throughput ratio of a"
-	echo " CPU-bound server whose clients are on other hosts and do not pay the tracing cost)"
+	echo " path alone; floor = empty programs on every hook loopwatch uses; floor-loop = empty programs"
+	echo " on the loop-lag hooks only, the floor of lw-loop (loopwatch --detect loop, loop lag alone,"
+	echo " the measurement the bpftrace peer makes). cpu_pct: the tracer's own process, % of one core;"
+	echo " events/s and lost from the agent's own lines. srv_ns/req: the server's CPU per request;"
+	echo " srv_ratio = baseline's / this one's, the throughput ratio of a CPU-bound server whose"
+	echo " clients are on other hosts and do not pay the tracing cost)"
 	if [ -e "$T/prom.seen" ]; then
 		echo "textfile: written every interval during the loopwatch runs"
 	else
@@ -337,22 +366,28 @@ saturation() {
 	fig loopwatch_events_per_s "$SAT_loopwatch_ev"
 	fig loopwatch_lost_events "$SAT_loopwatch_lost"
 	fig loopwatch_rss_kb "$SAT_loopwatch_rss"
+	fig throughput_ratio_lw_loop "$SAT_lw_loop_ratio"
+	fig throughput_ratio_floor_loop "$SAT_floor_loop_ratio"
+	fig server_cost_ratio_lw_loop "$SAT_lw_loop_srvratio"
+	fig p99_ratio_lw_loop "$SAT_lw_loop_p99ratio"
 }
 
 # ------------------------------------------------------------------- percall
 percall() {
-	local r cfg i out
+	local r cfg i out v
 	echo
 	echo "== per call: write + epoll_wait(timeout 0) + read on an eventfd, $pc_iters iterations x $pc_runs runs per round, CPU $CPU"
 	: >"$T/pc.tsv"
 	: >"$T/pc.tsv.round"
 	for r in $(seq "$rounds"); do
 		round_begin
-		for cfg in base slowpath floor loopwatch bpftrace; do
+		for cfg in $(order_of "$r"); do
 			case $cfg in
 			floor) floor_up || continue ;;
+			floor-loop) floor_up --hooks $LOOPHOOKS || continue ;;
 			slowpath) floor_up --hooks $SLOWPATH || continue ;;
 			loopwatch) agent_up "pc$r" || continue ;;
+			lw-loop) agent_up "pcloop$r" --detect loop || continue ;;
 			bpftrace) peer_up "pc$r" || continue ;;
 			esac
 			for i in $(seq "$pc_runs"); do
@@ -360,8 +395,8 @@ percall() {
 				[ -n "$out" ] && printf '%s\t%s\n' "$cfg" "$out" >>"$T/pc.tsv.round"
 			done
 			case $cfg in
-			floor|slowpath) floor_down ;;
-			loopwatch) agent_down ;;
+			floor|floor-loop|slowpath) floor_down ;;
+			loopwatch|lw-loop) agent_down ;;
 			bpftrace) peer_down ;;
 			esac
 		done
@@ -371,28 +406,34 @@ percall() {
 	local base
 	base=$(awk -v c=base '$1 == c { print $2 }' "$T/pc.tsv" | median)
 	PC_base=$base
-	printf '%-10s %10s %10s %12s\n' config ns/iter added_ns vs_floor
-	for cfg in base slowpath floor loopwatch bpftrace; do
+	printf '%-10s %10s %10s %10s %14s\n' config ns/iter added_ns vs_floor vs_floor_loop
+	for cfg in $CONFIGS; do
 		local m
 		m=$(awk -v c=$cfg '$1 == c { print $2 }' "$T/pc.tsv" | median)
-		eval "PC_$cfg=$m"
+		eval "PC_${cfg//-/_}=$m"
 	done
-	for cfg in base slowpath floor loopwatch bpftrace; do
-		eval "local m=\$PC_$cfg"
-		local add vs
+	# added ns against the floor's, and against floor-loop's
+	vs() { awk -v a="$1" -v b="$base" -v f="$2" 'BEGIN { if (f - b > 0) printf "%.2f", (a - b) / (f - b); else print "nan" }'; }
+	for cfg in $CONFIGS; do
+		v=${cfg//-/_}
+		eval "local m=\$PC_$v"
+		local add
 		add=$(awk -v a="$m" -v b="$base" 'BEGIN { printf "%.1f", a - b }')
-		vs=$(awk -v a="$m" -v b="$base" -v f="$PC_floor" 'BEGIN { if (f - b > 0) printf "%.2f", (a - b) / (f - b); else print "nan" }')
-		printf '%-10s %10.1f %10s %12s\n' "$cfg" "$m" "$add" "$vs"
-		eval "PC_${cfg}_added=$add PC_${cfg}_vs=$vs"
+		printf '%-10s %10.1f %10s %10s %14s\n' "$cfg" "$m" "$add" "$(vs "$m" "$PC_floor")" "$(vs "$m" "$PC_floor_loop")"
+		eval "PC_${v}_added=$add PC_${v}_vs=$(vs "$m" "$PC_floor") PC_${v}_vsloop=$(vs "$m" "$PC_floor_loop")"
 	done
 	echo "(medians; slowpath = empty programs on getppid's tracepoints only; floor = empty programs on"
-	echo " each of loopwatch's hooks; vs_floor = added ns / the floor's added ns)"
+	echo " each of loopwatch's hooks; floor-loop = on the loop-lag hooks only; vs_floor = added ns /"
+	echo " floor's added ns; vs_floor_loop = added ns / floor-loop's: lw-loop's budget figure)"
 	fig percall_base_ns "$PC_base"
 	fig percall_floor_added_ns "$PC_floor_added"
 	fig percall_slowpath_added_ns "$PC_slowpath_added"
 	fig percall_loopwatch_added_ns "$PC_loopwatch_added"
 	fig percall_bpftrace_added_ns "$PC_bpftrace_added"
 	fig percall_loopwatch_vs_floor "$PC_loopwatch_vs"
+	fig percall_lw_loop_added_ns "$PC_lw_loop_added"
+	fig percall_floor_loop_added_ns "$PC_floor_loop_added"
+	fig percall_lw_loop_vs_floor "$PC_lw_loop_vsloop"
 }
 
 # ------------------------------------------------------------------ agentcpu
@@ -529,17 +570,30 @@ echo "== budget (DESIGN.md \"Performance budget\")"
 verdict() { awk -v v="$2" -v l="$3" -v op="$4" 'BEGIN { if (v == "" || v == "nan") r = "n/a";
 	else if (op == ">=" ? v + 0 >= l + 0 : v + 0 < l + 0) r = "PASS"; else r = "MISS";
 	printf "%-46s %10s  %s %s  %s\n", ARGV[1], v, op, l, r }' "$1"; }
+# context: a figure beside the budget with no target of its own
+context() { printf '%-46s %10s  (%s)\n' "$1" "$2" "$3"; }
+minus() { awk -v a="${1:-nan}" -v b="${2:-nan}" 'BEGIN { if (a == "nan" || b == "nan") print "nan"; else printf "%.3f", a - b }'; }
 skipped saturation || {
 	verdict "throughput with loopwatch / baseline" "${SAT_loopwatch_ratio:-}" 0.97 ">="
-	verdict "loopwatch ratio - bpftrace ratio" "$(awk -v a="${SAT_loopwatch_ratio:-nan}" -v b="${SAT_bpftrace_ratio:-nan}" 'BEGIN { printf "%.3f", a - b }')" 0 ">="
+	verdict "loopwatch ratio - bpftrace ratio" "$(minus "${SAT_loopwatch_ratio:-}" "${SAT_bpftrace_ratio:-}")" 0 ">="
 }
 skipped percall || verdict "per-call added: loopwatch / empty floor" "${PC_loopwatch_vs:-}" 1.5 "<"
+skipped saturation || {
+	verdict "throughput with lw-loop / baseline" "${SAT_lw_loop_ratio:-}" 0.97 ">="
+	verdict "lw-loop ratio - bpftrace ratio" "$(minus "${SAT_lw_loop_ratio:-}" "${SAT_bpftrace_ratio:-}")" 0 ">="
+}
+skipped percall || verdict "per-call added: lw-loop / floor-loop" "${PC_lw_loop_vsloop:-}" 1.5 "<"
 skipped agentcpu || {
 	verdict "agent CPU % idle" "${CPU_idle:-}" 1 "<"
 	verdict "agent CPU % at 100k iterations/s" "${CPU_busy:-}" 5 "<"
 	verdict "lost events at 100k iterations/s" "${CPU_busy_lost:-}" 1 "<"
 }
 skipped scale || verdict "agent RSS MB, scale run" "$([ -n "${SC_rss:-}" ] && awk -v k="$SC_rss" 'BEGIN { printf "%.1f", k / 1024 }')" 50 "<"
+skipped saturation || {
+	context "throughput with slowpath / baseline" "${SAT_slowpath_ratio:-nan}" "context: any syscall tracepoint"
+	context "throughput with floor / baseline" "${SAT_floor_ratio:-nan}" "context: best on loopwatch's hooks"
+	context "throughput with floor-loop / baseline" "${SAT_floor_loop_ratio:-nan}" "context: best on the loop hooks"
+}
 [ "$UNCLEAN" -eq 0 ] || echo "(figures from rounds with another tracer loaded: see the warnings above)"
 if [ "$failed" -ne 0 ]; then
 	echo "some parts did not run (see above)"
