@@ -34,12 +34,14 @@ static __always_inline void loop_emit_stall(struct lw_thread *t, __u32 tid, __u6
 	bpf_ringbuf_submit(e, 0);
 }
 
-static __always_inline void loop_wait_enter(__u32 maxevents)
+/* id: bpf_get_current_pid_tgid(). Returns the time of entry, which the other
+ * families share, or 0 for a thread that is not watched (which costs one
+ * lookup and, as long as its process is filtered out, a look at its name). */
+static __always_inline __u64 loop_wait_enter(__u64 id, __u32 maxevents)
 {
-	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)id, pid = id >> 32;
-	__u64 now = bpf_ktime_get_ns();
 	struct lw_thread *t = bpf_map_lookup_elem(&lw_threads, &tid);
+	__u64 now;
 
 	if (!t || t->exited) {
 		struct task_struct *task = bpf_get_current_task_btf();
@@ -47,13 +49,14 @@ static __always_inline void loop_wait_enter(__u32 maxevents)
 
 		bpf_probe_read_kernel_str(comm, sizeof(comm), task->group_leader->comm);
 		if (!lw_process_wanted(pid, comm))
-			return;
+			return 0;
 		/* too large for the BPF stack: insert zeroes, then fill in place */
 		if (bpf_map_update_elem(&lw_threads, &tid, &lw_zero_thread, t ? BPF_EXIST : BPF_NOEXIST) ||
 		    !(t = bpf_map_lookup_elem(&lw_threads, &tid))) {
 			lw_stat_inc(LW_STAT_THREADS_DROPPED);
-			return;
+			return 0;
 		}
+		now = bpf_ktime_get_ns();
 		__builtin_memcpy(t->comm, comm, LW_COMM_LEN);
 		t->pid = pid;
 		t->start_time = task->start_time;
@@ -61,15 +64,16 @@ static __always_inline void loop_wait_enter(__u32 maxevents)
 		t->in_wait = 1;
 		t->wait_enter_ns = now;
 		t->maxevents = maxevents;
-		return;
+		return now;
 	}
+	now = bpf_ktime_get_ns();
 	if (t->in_wait)
-		return;
+		return now;
 	t->in_wait = 1;
 	t->wait_enter_ns = now;
 	t->maxevents = maxevents;
 	if (!t->wait_exit_ns)
-		return;
+		return now;
 
 	__u64 busy = now - t->wait_exit_ns;
 	__u64 epoch = lw_epoch;
@@ -86,24 +90,29 @@ static __always_inline void loop_wait_enter(__u32 maxevents)
 		t->stalls++;
 		loop_emit_stall(t, tid, busy);
 	}
+	return now;
 }
 
-static __always_inline void loop_wait_exit(long ret)
+/* Returns the time of return, or 0 for a thread that is not watched. */
+static __always_inline __u64 loop_wait_exit(__u64 id, long ret)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)id;
 	struct lw_thread *t = bpf_map_lookup_elem(&lw_threads, &tid);
+	__u64 now;
 
 	if (!t)
-		return;
+		return 0;
+	now = bpf_ktime_get_ns();
 	/* a full batch: more may be ready than the loop asked for */
 	if (ret > 0 && ret == t->maxevents)
 		t->saturated++;
 	t->in_wait = 0;
-	t->wait_exit_ns = bpf_ktime_get_ns();
+	t->wait_exit_ns = now;
 	t->off_since_ns = 0;
 	t->runq_ns = 0;
 	t->blocked_ns = 0;
 	__builtin_memset(t->sys, 0, sizeof(t->sys));
+	return now;
 }
 
 /* Charge a sleep to its system call: the first free slot, the call's own slot,

@@ -23,23 +23,28 @@ const volatile __u32 lw_detect = LW_DETECT_ALL;
 #define READINESS_ON (lw_detect & LW_DETECT_READINESS)
 #define BACKPRESSURE_ON (lw_detect & LW_DETECT_BACKPRESSURE)
 
-/* Loop lag and readiness. maxevents is args[2] of all three wait calls; the
- * timeout is milliseconds in args[3], except epoll_pwait2's timespec. */
+/* Loop lag and readiness; readiness follows only threads loop lag watches,
+ * and shares its clock reading. maxevents is args[2] of all three wait calls;
+ * the timeout is milliseconds in args[3], except epoll_pwait2's timespec. */
 #define EPOLL_WAIT_HOOKS(call, ts_timeout)                                     \
 	SEC("tracepoint/syscalls/sys_enter_" #call)                            \
 	int enter_##call(struct trace_event_raw_sys_enter *ctx)                \
 	{                                                                      \
-		loop_wait_enter(ctx->args[2]);                                 \
-		if (READINESS_ON)                                              \
-			rd_wait_enter(ctx, ts_timeout);                        \
+		__u64 id = bpf_get_current_pid_tgid();                         \
+		__u64 now = loop_wait_enter(id, ctx->args[2]);                 \
+									       \
+		if (now && READINESS_ON)                                       \
+			rd_wait_enter(ctx, id, now, ts_timeout);               \
 		return 0;                                                      \
 	}                                                                      \
 	SEC("tracepoint/syscalls/sys_exit_" #call)                             \
 	int exit_##call(struct trace_event_raw_sys_exit *ctx)                  \
 	{                                                                      \
-		loop_wait_exit(ctx->ret);                                      \
-		if (READINESS_ON)                                              \
-			rd_wait_exit(ctx);                                     \
+		__u64 id = bpf_get_current_pid_tgid();                         \
+		__u64 now = loop_wait_exit(id, ctx->ret);                      \
+									       \
+		if (now && READINESS_ON)                                       \
+			rd_wait_exit(ctx, id, now);                            \
 		return 0;                                                      \
 	}
 

@@ -237,15 +237,15 @@ static __always_inline struct lw_rd_thread *rd_thread(__u32 tid)
 	return t;
 }
 
-static __always_inline void rd_wait_enter(struct trace_event_raw_sys_enter *ctx, bool ts_timeout)
+static __always_inline void rd_wait_enter(struct trace_event_raw_sys_enter *ctx, __u64 id, __u64 now,
+					  bool ts_timeout)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)id;
 	struct lw_rd_thread *t = rd_thread(tid);
-	__u64 now, deadline = ~0ull;
+	__u64 deadline = ~0ull;
 
 	if (!t)
 		return;
-	now = bpf_ktime_get_ns();
 	if (ts_timeout) {
 		struct __kernel_timespec ts;
 		void *up = (void *)ctx->args[3];
@@ -262,9 +262,9 @@ static __always_inline void rd_wait_enter(struct trace_event_raw_sys_enter *ctx,
 	lw_rd_wait_enter(t, tid, (__s32)ctx->args[0], ctx->args[1], deadline, now);
 }
 
-static __always_inline void rd_wait_exit(struct trace_event_raw_sys_exit *ctx)
+static __always_inline void rd_wait_exit(struct trace_event_raw_sys_exit *ctx, __u64 id, __u64 now)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)id;
 	struct lw_rd_thread *t = bpf_map_lookup_elem(&ready_threads, &tid);
 	struct lw_rd_epev ev[LW_RD_SLOTS];
 	long ret = ctx->ret;
@@ -280,7 +280,7 @@ static __always_inline void rd_wait_exit(struct trace_event_raw_sys_exit *ctx)
 		if (bpf_probe_read_user(ev, sz, (void *)t->events_ptr))
 			n = 0;
 	}
-	lw_rd_wait_exit(t, tid, ret, ev, n, bpf_ktime_get_ns(), lw_epoch);
+	lw_rd_wait_exit(t, tid, ret, ev, n, now, lw_epoch);
 }
 
 /* Registrations are kept for every watched process, loop thread or not: the
@@ -383,7 +383,9 @@ static __always_inline void rd_recv(struct sock *sk, int ret, int flags)
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct lw_rd_thread *t = bpf_map_lookup_elem(&ready_threads, &tid);
 
-	if (t)
+	/* lw_rd_recv's own first test, made before reading the clock: most
+	 * receives of a busy level-triggered TCP loop stop here */
+	if (t && (t->pending_first || t->op_slots))
 		lw_rd_recv(t, (__u64)sk, ret, flags & LW_MSG_PEEK, bpf_ktime_get_ns());
 }
 
@@ -393,9 +395,13 @@ static __always_inline void rd_data_ready(const struct sock *sk)
 {
 	__u32 zero = 0;
 	struct lw_rd_cur *c = bpf_map_lookup_elem(&ready_cur, &zero);
+	struct lw_rd_sock *s;
 
-	if (c)
-		lw_rd_data_ready(c, (__u64)sk, bpf_ktime_get_ns());
+	if (!c)
+		return;
+	s = lw_rd_data_sock(c, (__u64)sk);
+	if (s)
+		lw_rd_data_ready(c, s, (__u64)sk, bpf_ktime_get_ns());
 }
 
 SEC("tp_btf/sched_waking")

@@ -222,16 +222,18 @@ LW_RD_INLINE void lw_rd_close(struct lw_rd_cur *c)
 }
 
 /* sk_data_ready: data or a connection arrived. Wake-ups follow at once, on
- * this CPU, before anything else runs here. */
-LW_RD_INLINE void lw_rd_data_ready(struct lw_rd_cur *c, __u64 sk, __u64 now)
+ * this CPU, before anything else runs here. First: end the event before it
+ * and find the socket's entry (NULL: no loop watches it). */
+LW_RD_INLINE struct lw_rd_sock *lw_rd_data_sock(struct lw_rd_cur *c, __u64 sk)
 {
-	struct lw_rd_sock *s;
-
 	if (c->sk)
 		lw_rd_close(c);
-	s = LW_RD_LOOKUP(&ready_socks, &sk);
-	if (!s)
-		return;
+	return LW_RD_LOOKUP(&ready_socks, &sk);
+}
+
+/* Then, for a watched socket only, the clock is read and its event opens. */
+LW_RD_INLINE void lw_rd_data_ready(struct lw_rd_cur *c, struct lw_rd_sock *s, __u64 sk, __u64 now)
+{
 	if (!s->ready_ts)
 		s->ready_ts = now;
 	s->edge_ts = now;

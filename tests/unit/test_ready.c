@@ -281,7 +281,10 @@ static void wake(struct th *h, int cpu)
 
 static void data_ready(int cpu, __u64 sk)
 {
-	lw_rd_data_ready(&cpus[cpu], sk, now);
+	struct lw_rd_sock *s = lw_rd_data_sock(&cpus[cpu], sk);
+
+	if (s)
+		lw_rd_data_ready(&cpus[cpu], s, sk, now);
 }
 
 /* A context switch on cpu; h (or NULL) goes to sleep in it. */
