@@ -1,9 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <inttypes.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include "escape.h"
 #include "json.h"
@@ -19,47 +17,18 @@ void lw_format_time(const struct timespec *realtime, char *out, size_t len)
 		 realtime->tv_nsec / 1000000);
 }
 
+/* Most lines fit; the rest double from here. */
+#define JSON_FIRST_CAP 512
+
 void lw_json_free(struct lw_json *j)
 {
-	free(j->buf);
+	lw_strbuf_free(&j->sb);
 	memset(j, 0, sizeof(*j));
 }
 
 static void put(struct lw_json *j, const char *s, size_t n)
 {
-	if (j->failed)
-		return;
-	if (j->len + n + 1 > j->cap) {
-		size_t cap = j->cap ? j->cap : 512;
-		char *b;
-
-		while (cap < j->len + n + 1)
-			cap *= 2;
-		b = realloc(j->buf, cap);
-		if (!b) {
-			j->failed = true;
-			return;
-		}
-		j->buf = b;
-		j->cap = cap;
-	}
-	memcpy(j->buf + j->len, s, n);
-	j->len += n;
-	j->buf[j->len] = '\0';
-}
-
-static void putf(struct lw_json *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void putf(struct lw_json *j, const char *fmt, ...)
-{
-	char tmp[64];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		put(j, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
+	lw_strbuf_append(&j->sb, s, n);
 }
 
 static void put_string(struct lw_json *j, const char *s)
@@ -85,8 +54,8 @@ void lw_json_begin(struct lw_json *j, const char *type, const struct timespec *r
 {
 	char t[40];
 
-	j->len = 0;
-	j->failed = false;
+	lw_strbuf_reset(&j->sb);
+	lw_strbuf_reserve(&j->sb, JSON_FIRST_CAP);
 	j->need_comma = false;
 	put(j, "{", 1);
 	lw_json_str(j, "type", type);
@@ -103,7 +72,7 @@ void lw_json_str(struct lw_json *j, const char *k, const char *val)
 void lw_json_u64(struct lw_json *j, const char *k, uint64_t val)
 {
 	key(j, k);
-	putf(j, "%" PRIu64, val);
+	lw_strbuf_appendf(&j->sb, "%" PRIu64, val);
 }
 
 void lw_json_bool(struct lw_json *j, const char *k, bool val)
@@ -118,13 +87,13 @@ void lw_json_bool(struct lw_json *j, const char *k, bool val)
 void lw_json_i64(struct lw_json *j, const char *k, int64_t val)
 {
 	key(j, k);
-	putf(j, "%" PRId64, val);
+	lw_strbuf_appendf(&j->sb, "%" PRId64, val);
 }
 
 void lw_json_num(struct lw_json *j, const char *k, double val)
 {
 	key(j, k);
-	putf(j, "%.3f", isfinite(val) ? val : 0.0);
+	lw_strbuf_appendf(&j->sb, "%.3f", isfinite(val) ? val : 0.0);
 }
 
 void lw_json_obj_begin(struct lw_json *j, const char *k)
@@ -143,5 +112,5 @@ void lw_json_obj_end(struct lw_json *j)
 const char *lw_json_end(struct lw_json *j)
 {
 	put(j, "}\n", 2);
-	return j->failed ? NULL : j->buf;
+	return j->sb.failed ? NULL : j->sb.buf;
 }

@@ -7,12 +7,11 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
+#include "strbuf.h"
 
 struct lw_json {
-	char *buf;
-	size_t len, cap;
+	struct lw_strbuf sb;	/* failed: out of memory, the object is dropped, not cut */
 	bool need_comma;
-	bool failed;	/* out of memory: the object is dropped, not cut */
 };
 
 /* RFC 3339, UTC, milliseconds: 2026-11-28T22:40:01.123Z */

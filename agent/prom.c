@@ -24,41 +24,17 @@
 #define BUCKET_LAST_SLOT 24
 #define BUCKET_STEP 2
 
-static void put(struct lw_prom *p, const char *s, size_t n)
-{
-	if (p->failed)
-		return;
-	if (p->len + n + 1 > p->cap) {
-		size_t cap = p->cap ? p->cap : 16384;
-		char *b;
-
-		while (cap < p->len + n + 1)
-			cap *= 2;
-		b = realloc(p->buf, cap);
-		if (!b) {
-			p->failed = true;
-			return;
-		}
-		p->buf = b;
-		p->cap = cap;
-	}
-	memcpy(p->buf + p->len, s, n);
-	p->len += n;
-	p->buf[p->len] = '\0';
-}
+/* A file for a few processes fits; a large host doubles it a few times, once. */
+#define PROM_FIRST_CAP 16384
 
 static void putf(struct lw_prom *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void putf(struct lw_prom *p, const char *fmt, ...)
 {
-	char tmp[512];
 	va_list ap;
-	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	lw_strbuf_vappendf(&p->sb, fmt, ap);
 	va_end(ap);
-	if (n > 0)
-		put(p, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
 }
 
 static void family(struct lw_prom *p, const char *name, const char *type, const char *help)
@@ -256,8 +232,8 @@ const char *lw_prom_render(struct lw_prom *p, const struct lw_model *m,
 	struct labels *lab;
 	size_t n = 0, *idx;
 
-	p->len = 0;
-	p->failed = false;
+	lw_strbuf_reset(&p->sb);
+	lw_strbuf_reserve(&p->sb, PROM_FIRST_CAP);
 	idx = choose(p, m, alerts, max_series, &n);
 	lab = calloc(n + 1, sizeof(*lab));
 	if (!idx || !lab) {
@@ -347,15 +323,15 @@ const char *lw_prom_render(struct lw_prom *p, const struct lw_model *m,
 
 	free(idx);
 	free(lab);
-	if (p->failed)
+	if (p->sb.failed)
 		return NULL;
-	*len = p->len;
-	return p->buf;
+	*len = p->sb.len;
+	return p->sb.buf;
 }
 
 void lw_prom_free(struct lw_prom *p)
 {
-	free(p->buf);
+	lw_strbuf_free(&p->sb);
 	free(p->exported);
 	memset(p, 0, sizeof(*p));
 }

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include "alerts.h"
 #include "model.h"
+#include "strbuf.h"
 
 struct lw_prom_series {
 	uint32_t pid;
@@ -19,9 +20,7 @@ struct lw_prom_series {
 };
 
 struct lw_prom {
-	char *buf;
-	size_t len, cap;
-	bool failed;
+	struct lw_strbuf sb;
 	/* processes given series by the last render, sorted by pid: they keep
 	 * their place under the cap, so their counters do not come and go */
 	struct lw_prom_series *exported;
