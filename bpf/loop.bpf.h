@@ -110,8 +110,11 @@ static __always_inline __u64 loop_wait_exit(__u64 id, long ret)
 	t->wait_exit_ns = now;
 	t->off_since_ns = 0;
 	t->runq_ns = 0;
-	t->blocked_ns = 0;
-	__builtin_memset(t->sys, 0, sizeof(t->sys));
+	/* the system call slots fill only with blocked time */
+	if (t->blocked_ns) {
+		t->blocked_ns = 0;
+		__builtin_memset(t->sys, 0, sizeof(t->sys));
+	}
 	return now;
 }
 
