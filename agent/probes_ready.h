@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* The readiness probes' maps, seen from the agent (bpf/ready.bpf.c). */
+/* The readiness probes' maps, seen from the agent (bpf/ready.bpf.h). */
 #ifndef LOOPWATCH_PROBES_READY_H
 #define LOOPWATCH_PROBES_READY_H
 

@@ -212,7 +212,7 @@ static __always_inline void lw_rd_emit_undrained(const struct lw_rd_thread *t, _
 
 #include "ready_sm.h"
 
-/* The thread's entry, made when loop.bpf.c has taken it on as a loop thread
+/* The thread's entry, made when loop.bpf.h has taken it on as a loop thread
  * (so -p and -c apply here too). */
 static __always_inline struct lw_rd_thread *rd_thread(__u32 tid)
 {

@@ -2,7 +2,7 @@
 /*
  * Backpressure: socket queue occupancy, drops, accept queues, retransmits
  * and headroom. Map values and the event record shared by
- * bpf/backpressure.bpf.c and the agent. See DESIGN.md "Backpressure".
+ * bpf/backpressure.bpf.h and the agent. See DESIGN.md "Backpressure".
  */
 #ifndef LOOPWATCH_BACKPRESSURE_H
 #define LOOPWATCH_BACKPRESSURE_H

@@ -3,7 +3,7 @@
  * Readiness hand-over: herds, level-triggered hot loops, undrained
  * edge-triggered sockets and readiness lag (DESIGN.md "Herd", "Undrained
  * edge-triggered socket", "Readiness lag"). Map keys and values of
- * bpf/ready.bpf.c, the records it sends, and the knobs of the state machines
+ * bpf/ready.bpf.h, the records it sends, and the knobs of the state machines
  * in ready_sm.h. Shared by BPF and userspace: fixed-width types only.
  */
 #ifndef LOOPWATCH_READY_H

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The state machines of readiness hand-over, written once for two homes: the
- * probes (bpf/ready.bpf.c) run them in the kernel, and the unit tests
+ * probes (bpf/ready.bpf.h) run them in the kernel, and the unit tests
  * (tests/unit/test_ready.c) run the very same code on synthetic event
  * sequences with fake maps. So nothing here calls a BPF helper directly.
  *
