@@ -147,7 +147,7 @@ static void disable_families(struct bpf_object *obj, uint32_t detect)
 
 /* Turn off programs whose hook this kernel lacks, so the rest still loads;
  * say which detection loses what. Returns the number turned off. */
-static unsigned int disable_missing(struct bpf_object *obj)
+static unsigned int disable_missing(struct bpf_object *obj, uint32_t detect)
 {
 	struct btf *vmlinux = btf__load_vmlinux_btf();
 	struct bpf_program *prog;
@@ -159,6 +159,8 @@ static unsigned int disable_missing(struct bpf_object *obj)
 		struct stat st;
 		bool ok = true;
 
+		if (!bpf_program__autoload(prog))
+			continue;
 		if (!strncmp(sec, "tracepoint/", 11)) {
 			snprintf(path, sizeof(path), "%s/events/%s/id", tracefs_root(), sec + 11);
 			ok = !stat(path, &st);
@@ -171,7 +173,8 @@ static unsigned int disable_missing(struct bpf_object *obj)
 
 			lw_warn("kernel lacks hook %s: program %s is off, so %s lack what it saw", sec,
 				bpf_program__name(prog),
-				detections_of(families_of(bpf_program__name(prog)), what, sizeof(what)));
+				detections_of(families_of(bpf_program__name(prog)) & detect, what,
+					      sizeof(what)));
 			bpf_program__set_autoload(prog, false);
 			off++;
 		}
@@ -213,8 +216,9 @@ int lw_probes_start(struct lw_probes *p, const struct lw_options *o, lw_event_fn
 	p->skel->rodata->lw_detect = o->detect;
 	bpf_map__set_max_entries(p->skel->maps.lw_threads, o->max_threads);
 	lw_probes_ready_config(p, o);
-	p->skipped = disable_missing(p->skel->obj);
+	/* first, so that a hook missing only for families not asked for goes unsaid */
 	disable_families(p->skel->obj, o->detect);
+	p->skipped = disable_missing(p->skel->obj, o->detect);
 
 	err = loopwatch_bpf__load(p->skel);
 	if (err) {

@@ -22,3 +22,9 @@ check "only programs on that hook are off" \
 	test "$(grep 'kernel lacks hook' "$T/hook.err" | grep -vc 'sys_enter_epoll_pwait2:')" -eq 0
 check "stalls of an epoll_wait loop are still reported" q hook \
 	"[.[] | select(.type==\"stall\" and .pid==$pid)] | length == 3"
+
+# With readiness left out (--detect loop), the warning names only what is on.
+unshare -m sh -c "mount -t tmpfs none $hide && exec $LW --json -d 1 --detect loop -c faultlab" \
+	>/dev/null 2>"$T/hook2.err"
+check "with --detect loop it names loop lag alone" \
+	grep -q "program enter_epoll_pwait2 is off, so loop lag and stalls lack what it saw" "$T/hook2.err"
