@@ -19,6 +19,7 @@
 #include "decode.h"
 #include "log.h"
 #include "model.h"
+#include "open_stall.h"
 #include "options.h"
 #include "outputs.h"
 #include "privs.h"
@@ -42,6 +43,7 @@ struct agent {
 	struct lw_selfstat self;
 	struct lw_outputs out;
 	struct lw_readiness ready;
+	struct lw_open_stalls open;
 	int starve_fd;		/* armed while undrained sockets are watched */
 	bool starve_armed;
 	enum lw_view view;
@@ -209,6 +211,32 @@ static void fold_ready(struct agent *a, uint64_t epoch)
 		lw_warn("out of memory folding the readiness map; figures of this interval are partial");
 }
 
+/* Busy windows still open at the tick: a hung loop is reported while it
+ * hangs, not only once it comes back (agent/open_stall.h). */
+static void report_open_stalls(struct agent *a)
+{
+	struct timespec mono, now, started;
+	uint64_t mono_ns;
+	int n;
+
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	clock_gettime(CLOCK_REALTIME, &now);
+	mono_ns = (uint64_t)mono.tv_sec * 1000000000ull + (uint64_t)mono.tv_nsec;
+	n = lw_open_stalls_tick(&a->open, &a->model, a->model.prev, a->model.nprev, mono_ns,
+				lw_open_threshold_ns(a->opt.stall_ms, a->opt.interval_s));
+	if (n < 0)
+		lw_warn("out of memory checking open busy windows; stalls in progress are not reported this interval");
+	for (int i = 0; i < n; i++) {
+		const struct lw_open_stall *o = &a->open.out[i];
+
+		lw_open_started(o, mono_ns, &now, &started);
+		if (a->view == LW_VIEW_JSON)
+			emit(lw_json_stall_in_progress(&a->json, &now, &o->hdr, &o->s, &started));
+		else
+			lw_table_stall_in_progress(stdout, &o->hdr, &o->s);
+	}
+}
+
 static void on_interval(struct agent *a)
 {
 	struct lw_thread_snap *snaps = NULL;
@@ -220,9 +248,12 @@ static void on_interval(struct agent *a)
 	lw_probes_poll(&a->probes);
 	lw_bp_interval_begin(&a->probes, &a->model);
 	epoch = lw_probes_next_epoch(&a->probes);
-	if (lw_probes_read_threads(&a->probes, &snaps, &n) == 0 &&
-	    lw_model_apply_threads(&a->model, snaps, n, epoch))
-		lw_warn("out of memory folding the thread map; figures of this interval are partial");
+	if (lw_probes_read_threads(&a->probes, &snaps, &n) == 0) {
+		if (lw_model_apply_threads(&a->model, snaps, n, epoch))
+			lw_warn("out of memory folding the thread map; figures of this interval are partial");
+		else
+			report_open_stalls(a);
+	}
 	lw_bp_interval_end(&a->probes, &a->model, &a->bp, epoch);
 	fold_ready(a, epoch);
 	lost = lw_probes_stat(&a->probes, LW_STAT_EVENTS_LOST);
@@ -408,6 +439,7 @@ static void cleanup(struct agent *a)
 	lw_model_free(&a->model);
 	lw_bp_state_free(&a->bp);
 	lw_rd_free(&a->ready);
+	lw_open_stalls_free(&a->open);
 	lw_json_free(&a->json);
 	if (a->epfd >= 0)
 		close(a->epfd);

@@ -28,6 +28,8 @@ struct lw_interval {
 	uint64_t iterations;
 	uint64_t lag_hist[LW_LAG_SLOTS];
 	uint64_t lag_max_ns;
+	uint64_t open_stall_ns;		/* longest busy window still open at the
+					 * tick, once old enough (agent/open_stall.h) */
 	uint64_t stalls;		/* from the thread map: never lost */
 	uint64_t stalls_by_cause[LW_CAUSE_MAX]; /* from stall events */
 	uint64_t wakeups, futile, herds, lt_hot_loops, undrained_et, et_starved;

@@ -20,6 +20,11 @@ struct lw_agent_stats {
 /* JSON lines; each returns the line (newline included) or NULL. */
 const char *lw_json_stall(struct lw_json *j, const struct timespec *now,
 			  const struct lw_event_hdr *h, const struct lw_stall *s);
+/* A stall still open at a tick (agent/open_stall.h): the stall's fields so
+ * far, and started, the wall-clock time it began. */
+const char *lw_json_stall_in_progress(struct lw_json *j, const struct timespec *now,
+				      const struct lw_event_hdr *h, const struct lw_stall *s,
+				      const struct timespec *started);
 const char *lw_json_summary(struct lw_json *j, const struct timespec *now,
 			    const struct lw_proc *p);
 const char *lw_json_agent(struct lw_json *j, const struct timespec *now,
@@ -27,6 +32,7 @@ const char *lw_json_agent(struct lw_json *j, const struct timespec *now,
 
 /* The plain view for a terminal. */
 void lw_table_stall(FILE *out, const struct lw_event_hdr *h, const struct lw_stall *s);
+void lw_table_stall_in_progress(FILE *out, const struct lw_event_hdr *h, const struct lw_stall *s);
 void lw_table_interval(FILE *out, const struct lw_model *m, const struct lw_agent_stats *a);
 
 #endif

@@ -11,10 +11,9 @@ static void proc_fields(struct lw_json *j, uint32_t pid, uint32_t tid, const cha
 	lw_json_str(j, "comm", comm);
 }
 
-const char *lw_json_stall(struct lw_json *j, const struct timespec *now,
-			  const struct lw_event_hdr *h, const struct lw_stall *s)
+/* What a finished stall and one in progress share, so the two read alike. */
+static void stall_fields(struct lw_json *j, const struct lw_event_hdr *h, const struct lw_stall *s)
 {
-	lw_json_begin(j, "stall", now);
 	proc_fields(j, h->pid, h->tid, h->comm);
 	lw_json_num(j, "duration_ms", s->duration_ms);
 	lw_json_str(j, "cause", lw_cause_name(s->cause));
@@ -24,6 +23,26 @@ const char *lw_json_stall(struct lw_json *j, const struct timespec *now,
 	lw_json_obj_end(j);
 	if (s->syscall[0])
 		lw_json_str(j, "syscall", s->syscall);
+}
+
+const char *lw_json_stall(struct lw_json *j, const struct timespec *now,
+			  const struct lw_event_hdr *h, const struct lw_stall *s)
+{
+	lw_json_begin(j, "stall", now);
+	stall_fields(j, h, s);
+	return lw_json_end(j);
+}
+
+const char *lw_json_stall_in_progress(struct lw_json *j, const struct timespec *now,
+				      const struct lw_event_hdr *h, const struct lw_stall *s,
+				      const struct timespec *started)
+{
+	char when[40];
+
+	lw_json_begin(j, "stall_in_progress", now);
+	stall_fields(j, h, s);
+	lw_format_time(started, when, sizeof(when));
+	lw_json_str(j, "started", when);
 	return lw_json_end(j);
 }
 

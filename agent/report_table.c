@@ -3,12 +3,23 @@
 #include "hist.h"
 #include "report.h"
 
-void lw_table_stall(FILE *out, const struct lw_event_hdr *h, const struct lw_stall *s)
+static void table_stall(FILE *out, const char *what, const struct lw_event_hdr *h,
+			const struct lw_stall *s)
 {
-	fprintf(out, "STALL pid %u tid %u %-15s %8.1f ms  cause %-8s (cpu %.1f, runqueue %.1f, blocked %.1f%s%s)\n",
-		h->pid, h->tid, h->comm, s->duration_ms, lw_cause_name(s->cause),
+	fprintf(out, "%s pid %u tid %u %-15s %8.1f ms  cause %-8s (cpu %.1f, runqueue %.1f, blocked %.1f%s%s)\n",
+		what, h->pid, h->tid, h->comm, s->duration_ms, lw_cause_name(s->cause),
 		s->part_ms[LW_CAUSE_CPU], s->part_ms[LW_CAUSE_RUNQUEUE],
 		s->part_ms[LW_CAUSE_BLOCKED], s->syscall[0] ? " in " : "", s->syscall);
+}
+
+void lw_table_stall(FILE *out, const struct lw_event_hdr *h, const struct lw_stall *s)
+{
+	table_stall(out, "STALL", h, s);
+}
+
+void lw_table_stall_in_progress(FILE *out, const struct lw_event_hdr *h, const struct lw_stall *s)
+{
+	table_stall(out, "STALL IN PROGRESS", h, s);
 }
 
 void lw_table_interval(FILE *out, const struct lw_model *m, const struct lw_agent_stats *a)
