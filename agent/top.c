@@ -34,6 +34,7 @@ struct row {
 	double p99, max;
 	uint64_t stalls;
 	int cause;		/* the most frequent cause this interval, -1: none */
+	double open_ms;		/* longest stall still in progress, 0: none */
 	uint64_t wakeups, futile, undrained;
 	double futile_pct;
 	double rcvq, sndq, acceptq;
@@ -196,7 +197,8 @@ void lw_top_collect(struct lw_top *t)
 static double sort_value(const struct row *r, enum sort_key k)
 {
 	switch (k) {
-	case SORT_LAG_MAX: return r->max;
+	/* a loop hung in a stall has no finished iteration to show its lag */
+	case SORT_LAG_MAX: return r->max > r->open_ms ? r->max : r->open_ms;
 	case SORT_LAG_P99: return r->p99;
 	case SORT_STALLS: return (double)r->stalls;
 	case SORT_WAKEUPS: return (double)r->wakeups;
@@ -312,9 +314,9 @@ static void draw_list(struct lw_top *t)
 
 	if (evh > 12)
 		evh = 12, list_h = LINES - 1 - (y + 1) - evh;
-	snprintf(line, sizeof(line), "%7s %-15s %4s %8s %8s %6s %-8s %7s %5s %5s %5s %5s %6s %s",
-		 "PID", "COMM", "THR", "P99_MS", "MAX_MS", "STALLS", "CAUSE", "WAKEUPS", "FUT%",
-		 "UNDET", "RCVQ%", "SNDQ%", "RETR/s", "ALERT");
+	snprintf(line, sizeof(line), "%7s %-15s %4s %8s %8s %6s %-8s %8s %7s %5s %5s %5s %5s %6s %s",
+		 "PID", "COMM", "THR", "P99_MS", "MAX_MS", "STALLS", "CAUSE", "OPEN_MS", "WAKEUPS",
+		 "FUT%", "UNDET", "RCVQ%", "SNDQ%", "RETR/s", "ALERT");
 	put_line(y, line, A_REVERSE);
 	if (!t->have_data)
 		put_line(y + 1, "  waiting for the first interval...", 0);
@@ -329,16 +331,20 @@ static void draw_list(struct lw_top *t)
 	for (int k = 0; k < list_h && t->top_row + (size_t)k < t->nrows; k++) {
 		size_t i = t->top_row + (size_t)k;
 		const struct row *r = &t->rows[i];
-		char fut[8], rq[8], sq[8];
+		char fut[8], rq[8], sq[8], open_s[24];
 		attr_t a = 0;
 
+		if (r->open_ms > 0)
+			snprintf(open_s, sizeof(open_s), "%.0f", r->open_ms);
+		else
+			snprintf(open_s, sizeof(open_s), "-");
 		fmt_pct(fut, sizeof(fut), r->futile_pct / 100, r->wakeups > 0);
 		fmt_pct(rq, sizeof(rq), r->rcvq, true);
 		fmt_pct(sq, sizeof(sq), r->sndq, true);
 		snprintf(line, sizeof(line),
-			 "%7u %-15.15s %4u %8.2f %8.2f %6llu %-8s %7llu %5s %5llu %5s %5s %6.1f %s",
+			 "%7u %-15.15s %4u %8.2f %8.2f %6llu %-8s %8s %7llu %5s %5llu %5s %5s %6.1f %s",
 			 r->pid, r->comm, r->loops, r->p99, r->max, (unsigned long long)r->stalls,
-			 r->cause >= 0 ? lw_cause_name((enum lw_cause)r->cause) : "-",
+			 r->cause >= 0 ? lw_cause_name((enum lw_cause)r->cause) : "-", open_s,
 			 (unsigned long long)r->wakeups, fut, (unsigned long long)r->undrained, rq,
 			 sq, r->retr_s, r->alerts[0] ? r->alerts : "-");
 		if (r->alerts[0] && t->colors)
@@ -545,6 +551,7 @@ void lw_top_interval(struct lw_top *t, const struct lw_model *m, const struct lw
 			r->max = (double)iv->lag_max_ns / 1e6;
 			r->stalls = lw_interval_stalls(iv);
 			r->cause = main_cause(iv);
+			r->open_ms = (double)iv->open_stall_ns / 1e6;
 			r->wakeups = iv->wakeups;
 			r->futile = iv->futile;
 			r->futile_pct = iv->wakeups ? 100.0 * (double)iv->futile / (double)iv->wakeups : 0;
