@@ -142,6 +142,8 @@ static uint64_t delta(uint64_t now, uint64_t before)
 int lw_model_apply_threads(struct lw_model *m, struct lw_thread_snap *snaps, size_t n,
 			   uint64_t epoch)
 {
+	int err = 0;
+
 	qsort(snaps, n, sizeof(*snaps), cmp_snap);
 	for (size_t i = 0; i < n; i++) {
 		const struct lw_thread *t = &snaps[i].t;
@@ -155,8 +157,10 @@ int lw_model_apply_threads(struct lw_model *m, struct lw_thread_snap *snaps, siz
 		if (ps && ps->t.start_time == t->start_time)
 			prev = &ps->t;
 		p = lw_model_proc(m, t->pid, t->proc_start_time, t->comm);
-		if (!p)
-			return -ENOMEM;
+		if (!p) {
+			err = -ENOMEM;
+			break;
+		}
 		if (!t->exited)
 			p->iv.loops++;
 		iters = delta(t->iterations, prev ? prev->iterations : 0);
@@ -169,10 +173,12 @@ int lw_model_apply_threads(struct lw_model *m, struct lw_thread_snap *snaps, siz
 		if (iters && t->max_epoch[slot] == epoch && t->max_lag_ns[slot] > p->iv.lag_max_ns)
 			p->iv.lag_max_ns = t->max_lag_ns[slot];
 	}
+	/* even a partial fold is the new baseline: the next one counts from
+	 * here, not twice, and the array is never leaked */
 	free(m->prev);
 	m->prev = snaps;
 	m->nprev = n;
-	return 0;
+	return err;
 }
 
 void lw_model_add_stall(struct lw_model *m, uint32_t pid, const char *comm,

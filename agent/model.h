@@ -97,7 +97,7 @@ struct lw_proc *lw_model_proc(struct lw_model *m, uint32_t pid, uint64_t start_t
 struct lw_proc *lw_model_find(const struct lw_model *m, uint32_t pid);
 /* Fold a snapshot of the thread map into the interval. epoch is the epoch
  * that just ended. The model takes the malloc()ed array, sorts it and keeps it
- * until the next call. */
+ * until the next call, also when it fails part way (-ENOMEM). */
 int lw_model_apply_threads(struct lw_model *m, struct lw_thread_snap *snaps, size_t n,
 			   uint64_t epoch);
 void lw_model_add_stall(struct lw_model *m, uint32_t pid, const char *comm,

@@ -43,6 +43,7 @@ int lw_rd_apply_threads(struct lw_readiness *r, struct lw_model *m, struct lw_rd
 			size_t n, uint64_t epoch)
 {
 	unsigned int slot = epoch & 1;
+	int err = 0;
 
 	qsort(snaps, n, sizeof(*snaps), cmp_snap);
 	for (size_t i = 0; i < n; i++) {
@@ -65,8 +66,10 @@ int lw_rd_apply_threads(struct lw_readiness *r, struct lw_model *m, struct lw_rd
 		if (!wakeups && !futile && !handed)
 			continue;
 		p = lw_model_proc(m, t->pid, t->proc_start_time, t->comm);
-		if (!p)
-			return -ENOMEM;
+		if (!p) {
+			err = -ENOMEM;
+			break;
+		}
 		p->iv.wakeups += wakeups;
 		p->iv.futile += futile;
 		for (int s = 0; s < LW_LAG_SLOTS; s++)
@@ -74,10 +77,12 @@ int lw_rd_apply_threads(struct lw_readiness *r, struct lw_model *m, struct lw_rd
 		if (handed && t->ready_epoch[slot] == epoch && t->ready_max_ns[slot] > p->iv.ready_max_ns)
 			p->iv.ready_max_ns = t->ready_max_ns[slot];
 	}
+	/* even a partial fold is the new baseline: the next one counts from
+	 * here, not twice, and the array is never leaked */
 	free(r->prev);
 	r->prev = snaps;
 	r->nprev = n;
-	return 0;
+	return err;
 }
 
 static struct lw_rd_lines *lines_of(struct lw_readiness *r, uint32_t pid)

@@ -73,7 +73,8 @@ void lw_rd_init(struct lw_readiness *r, unsigned int starve_ms);
 void lw_rd_free(struct lw_readiness *r);
 
 /* Fold a snapshot of ready_threads into the interval. epoch is the one that
- * just ended. Takes the malloc()ed array (sorted and kept until next call). */
+ * just ended. Takes the malloc()ed array (sorted and kept until next call),
+ * also when it fails part way (-ENOMEM). */
 int lw_rd_apply_threads(struct lw_readiness *r, struct lw_model *m, struct lw_rd_snap *snaps,
 			size_t n, uint64_t epoch);
 
