@@ -19,25 +19,6 @@ static uint64_t min_u64(uint64_t a, uint64_t b)
 	return a < b ? a : b;
 }
 
-/* As the probes charge a sleep when the thread comes back: its call's slot,
- * the first free one, or "other" in the last. */
-static void charge(struct lw_sys_slot *sys, uint32_t nr, uint64_t ns)
-{
-	for (int i = 0; i < LW_SYS_SLOTS; i++) {
-		if (sys[i].nr == nr && sys[i].ns) {
-			sys[i].ns += ns;
-			return;
-		}
-		if (!sys[i].ns) {
-			sys[i].nr = nr;
-			sys[i].ns = ns;
-			return;
-		}
-	}
-	sys[LW_SYS_SLOTS - 1].nr = LW_NR_OTHER;
-	sys[LW_SYS_SLOTS - 1].ns += ns;
-}
-
 bool lw_open_window(const struct lw_thread *t, uint64_t now_ns, struct lw_stall_event *out)
 {
 	uint64_t start = t->wait_exit_ns, dur, runq, blocked;
@@ -58,7 +39,7 @@ bool lw_open_window(const struct lw_thread *t, uint64_t now_ns, struct lw_stall_
 			runq += off;
 		} else if (t->off_kind == LW_OFF_BLOCKED) {
 			blocked += off;
-			charge(out->sys, t->off_nr, off);
+			lw_charge_sleep(out->sys, t->off_nr, off);
 		}
 	}
 	/* Torn reads (the probes write while the agent copies) can pair one

@@ -118,27 +118,6 @@ static __always_inline __u64 loop_wait_exit(__u64 id, long ret)
 	return now;
 }
 
-/* Charge a sleep to its system call: the first free slot, the call's own slot,
- * or LW_NR_OTHER in the last slot when all are taken. */
-static __always_inline void loop_charge_sleep(struct lw_thread *t, __u32 nr, __u64 ns)
-{
-	int i;
-
-	for (i = 0; i < LW_SYS_SLOTS; i++) {
-		if (t->sys[i].nr == nr && t->sys[i].ns) {
-			t->sys[i].ns += ns;
-			return;
-		}
-		if (!t->sys[i].ns) {
-			t->sys[i].nr = nr;
-			t->sys[i].ns = ns;
-			return;
-		}
-	}
-	t->sys[LW_SYS_SLOTS - 1].nr = LW_NR_OTHER;
-	t->sys[LW_SYS_SLOTS - 1].ns += ns;
-}
-
 /* What is a thread that goes to sleep now sleeping in? At system call entry
  * x86-64 stores -ENOSYS in the saved ax and the call number in orig_ax; after
  * a fault from user space ax holds the user's value and orig_ax an error code. */
@@ -183,7 +162,7 @@ static __always_inline void loop_sched_switch(bool preempt, struct task_struct *
 			t->runq_ns += off;
 		} else {
 			t->blocked_ns += off;
-			loop_charge_sleep(t, t->off_nr, off);
+			lw_charge_sleep(t->sys, t->off_nr, off);
 		}
 	}
 	t->off_since_ns = 0;

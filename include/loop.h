@@ -48,6 +48,28 @@ struct lw_sys_slot {
 	__u64 ns;
 };
 
+/* Charge a sleep to its system call: the call's own slot, the first free
+ * one, or LW_NR_OTHER in the last slot when all are taken. The probes charge
+ * each sleep when the thread comes back; the agent, an ongoing one the same
+ * way when it reports a stall still in progress. */
+static inline __attribute__((always_inline)) void lw_charge_sleep(struct lw_sys_slot *sys,
+								   __u32 nr, __u64 ns)
+{
+	for (int i = 0; i < LW_SYS_SLOTS; i++) {
+		if (sys[i].nr == nr && sys[i].ns) {
+			sys[i].ns += ns;
+			return;
+		}
+		if (!sys[i].ns) {
+			sys[i].nr = nr;
+			sys[i].ns = ns;
+			return;
+		}
+	}
+	sys[LW_SYS_SLOTS - 1].nr = LW_NR_OTHER;
+	sys[LW_SYS_SLOTS - 1].ns += ns;
+}
+
 /* Value of the lw_threads map, keyed by tid. Written only by the thread's
  * own probes (they run one at a time for a given thread), read by the agent. */
 struct lw_thread {
