@@ -310,8 +310,8 @@ void lw_probes_set_stall_ms(struct lw_probes *p, unsigned int ms)
 	p->skel->data->lw_stall_ns = (uint64_t)ms * 1000000ull;
 }
 
-int lw_probes_walk_tids(int fd, size_t limit, size_t rec_size, size_t val_off, void **out,
-			size_t *n)
+int lw_probes_walk_tids(int fd, size_t limit, size_t rec_size, size_t val_off,
+			bool (*exited)(const void *val), void **out, size_t *n)
 {
 	size_t cap = 64, cnt = 0;
 	char *s = malloc(cap * rec_size);
@@ -340,27 +340,30 @@ int lw_probes_walk_tids(int fd, size_t limit, size_t rec_size, size_t val_off, v
 		key = next;
 		prev = &key;
 	}
+	/* exited threads have been read for the last time */
+	for (size_t i = 0; i < cnt; i++)
+		if (exited(s + i * rec_size + val_off))
+			bpf_map_delete_elem(fd, s + i * rec_size);
 	*out = s;
 	*n = cnt;
 	return 0;
 }
 
+static bool thread_exited(const void *val)
+{
+	return ((const struct lw_thread *)val)->exited;
+}
+
 int lw_probes_read_threads(struct lw_probes *p, struct lw_thread_snap **out, size_t *n)
 {
-	int fd = bpf_map__fd(p->skel->maps.lw_threads);
 	void *snaps;
-	int err;
+	int err = lw_probes_walk_tids(bpf_map__fd(p->skel->maps.lw_threads),
+				      bpf_map__max_entries(p->skel->maps.lw_threads), sizeof(**out),
+				      offsetof(struct lw_thread_snap, t), thread_exited, &snaps, n);
 
-	err = lw_probes_walk_tids(fd, bpf_map__max_entries(p->skel->maps.lw_threads),
-				  sizeof(**out), offsetof(struct lw_thread_snap, t), &snaps, n);
-	if (err)
-		return err;
-	*out = snaps;
-	/* exited threads have been read for the last time */
-	for (size_t i = 0; i < *n; i++)
-		if ((*out)[i].t.exited)
-			bpf_map_delete_elem(fd, &(*out)[i].tid);
-	return 0;
+	if (!err)
+		*out = snaps;
+	return err;
 }
 
 uint64_t lw_probes_stat(struct lw_probes *p, unsigned int idx)

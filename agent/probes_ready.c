@@ -136,21 +136,21 @@ void lw_probes_ready_seed(struct lw_probes *p, const struct lw_options *o)
 	lw_debug("seeded %u epoll registrations of %u processes from /proc", regs, procs);
 }
 
+static bool rd_thread_exited(const void *val)
+{
+	return ((const struct lw_rd_thread *)val)->exited;
+}
+
 int lw_probes_ready_threads(struct lw_probes *p, struct lw_rd_snap **out, size_t *n)
 {
-	int fd = bpf_map__fd(p->skel->maps.ready_threads);
 	void *snaps;
-	int err;
+	int err = lw_probes_walk_tids(bpf_map__fd(p->skel->maps.ready_threads),
+				      bpf_map__max_entries(p->skel->maps.ready_threads), sizeof(**out),
+				      offsetof(struct lw_rd_snap, t), rd_thread_exited, &snaps, n);
 
-	err = lw_probes_walk_tids(fd, bpf_map__max_entries(p->skel->maps.ready_threads),
-				  sizeof(**out), offsetof(struct lw_rd_snap, t), &snaps, n);
-	if (err)
-		return err;
-	*out = snaps;
-	for (size_t i = 0; i < *n; i++)
-		if ((*out)[i].t.exited)
-			bpf_map_delete_elem(fd, &(*out)[i].tid);
-	return 0;
+	if (!err)
+		*out = snaps;
+	return err;
 }
 
 int lw_probes_ready_sock(void *ctx, uint64_t sk, struct lw_rd_sock *out)
