@@ -69,6 +69,21 @@ struct {
 	__type(value, struct lw_rd_ctl);
 } ready_ctl SEC(".maps");
 
+/*
+ * Per task: may a receive by this thread matter to readiness? A cheap
+ * stand-in for lw_rd_thread's pending_first || op_slots, so that the
+ * per-receive hook of a busy level-triggered loop, and of every thread that
+ * is no loop, tests one task-local word instead of looking the thread up.
+ * Set at each wait return; it may stay set after the flags clear (the next
+ * receive then looks the thread up and clears it), never the other way.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u32);
+} ready_recv_wanted SEC(".maps");
+
 /* Bumped by every registration change (ready_sm.h lw_rd_changed). */
 __u64 lw_rd_gen = 0;
 
@@ -262,6 +277,14 @@ static __always_inline void rd_wait_enter(struct trace_event_raw_sys_enter *ctx,
 	lw_rd_wait_enter(t, tid, (__s32)ctx->args[0], ctx->args[1], deadline, now);
 }
 
+static __always_inline void rd_set_recv_wanted(const struct lw_rd_thread *t, __u64 flags)
+{
+	__u32 *w = bpf_task_storage_get(&ready_recv_wanted, bpf_get_current_task_btf(), NULL, flags);
+
+	if (w)
+		*w = t->pending_first || t->op_slots;
+}
+
 static __always_inline void rd_wait_exit(struct trace_event_raw_sys_exit *ctx, __u64 id, __u64 now)
 {
 	__u32 tid = (__u32)id;
@@ -281,6 +304,7 @@ static __always_inline void rd_wait_exit(struct trace_event_raw_sys_exit *ctx, _
 			n = 0;
 	}
 	lw_rd_wait_exit(t, tid, ret, ev, n, now, lw_epoch);
+	rd_set_recv_wanted(t, BPF_LOCAL_STORAGE_GET_F_CREATE);
 }
 
 /* Registrations are kept for every watched process, loop thread or not: the
@@ -380,13 +404,17 @@ int ready_exit_accept(struct trace_event_raw_sys_exit *ctx)
 /* Every receive on a socket, whatever the system call (read, recv*, readv). */
 static __always_inline void rd_recv(struct sock *sk, int ret, int flags)
 {
+	__u32 *wanted = bpf_task_storage_get(&ready_recv_wanted, bpf_get_current_task_btf(), NULL, 0);
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct lw_rd_thread *t = bpf_map_lookup_elem(&ready_threads, &tid);
+	struct lw_rd_thread *t;
 
-	/* lw_rd_recv's own first test, made before reading the clock: most
-	 * receives of a busy level-triggered TCP loop stop here */
+	if (!wanted || !*wanted)
+		return;
+	t = bpf_map_lookup_elem(&ready_threads, &tid);
+	/* lw_rd_recv's own first test, made before reading the clock */
 	if (t && (t->pending_first || t->op_slots))
 		lw_rd_recv(t, (__u64)sk, ret, flags & LW_MSG_PEEK, bpf_ktime_get_ns());
+	*wanted = t && (t->pending_first || t->op_slots);
 }
 
 /* Fires about 3,000 times a second on an idle host: one per-CPU lookup and,
