@@ -214,6 +214,7 @@ int lw_probes_start(struct lw_probes *p, const struct lw_options *o, lw_event_fn
 	}
 	p->skel->data->lw_stall_ns = (uint64_t)o->stall_ms * 1000000ull;
 	p->skel->rodata->lw_detect = o->detect;
+	p->skel->rodata->lw_self_pid = (uint32_t)getpid();
 	bpf_map__set_max_entries(p->skel->maps.lw_threads, o->max_threads);
 	lw_probes_ready_config(p, o);
 	/* first, so that a hook missing only for families not asked for goes unsaid */

@@ -51,6 +51,8 @@ struct {
 const volatile bool lw_filter_pids __weak = false;
 const volatile bool lw_filter_comm __weak = false;
 const volatile char lw_comm[LW_COMM_LEN] __weak = {};
+/* The agent's own process: its loop and sockets are not what it reports on. */
+const volatile __u32 lw_self_pid __weak = 0;
 /* Changed at run time by the agent. */
 __u64 lw_stall_ns __weak = 50000000;
 __u64 lw_epoch __weak = 0;
@@ -98,6 +100,8 @@ static __always_inline bool lw_comm_matches(const char *comm)
  * seen, never on the hot path of a known thread. */
 static __always_inline bool lw_process_wanted(__u32 pid, const char *comm)
 {
+	if (pid == lw_self_pid)
+		return false;
 	if (lw_filter_pids && !bpf_map_lookup_elem(&lw_pid_filter, &pid))
 		return false;
 	if (lw_filter_comm && !lw_comm_matches(comm))

@@ -317,6 +317,8 @@ int ready_enter_epoll_ctl(struct trace_event_raw_sys_enter *ctx)
 	struct lw_rd_ctl c = {};
 	struct lw_rd_epev ev;
 
+	if (pid == lw_self_pid)
+		return 0;
 	if (lw_filter_pids || lw_filter_comm) {
 		struct task_struct *task = bpf_get_current_task_btf();
 		char comm[LW_COMM_LEN];
