@@ -407,11 +407,12 @@ int ready_exit_accept(struct trace_event_raw_sys_exit *ctx)
 static __always_inline void rd_recv(struct sock *sk, int ret, int flags)
 {
 	__u32 *wanted = bpf_task_storage_get(&ready_recv_wanted, bpf_get_current_task_btf(), NULL, 0);
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct lw_rd_thread *t;
+	__u32 tid;
 
 	if (!wanted || !*wanted)
 		return;
+	tid = (__u32)bpf_get_current_pid_tgid();
 	t = bpf_map_lookup_elem(&ready_threads, &tid);
 	/* lw_rd_recv's own first test, made before reading the clock */
 	if (t && (t->pending_first || t->op_slots))
