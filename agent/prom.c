@@ -255,6 +255,13 @@ const char *lw_prom_render(struct lw_prom *p, const struct lw_model *m,
 		value(p, (double)m->procs[idx[i]]->iv.lag_max_ns / 1e9);
 	}
 
+	family(p, "loopwatch_loop_stall_in_progress_seconds", "gauge",
+	       "Age of the process's longest stall still in progress at the end of the interval (0: none as old as the interval or --stall-ms).");
+	for (size_t i = 0; i < n; i++) {
+		putf(p, "loopwatch_loop_stall_in_progress_seconds{%s}", lab[i].s);
+		value(p, (double)m->procs[idx[i]]->iv.open_stall_ns / 1e9);
+	}
+
 	family(p, "loopwatch_loop_threads", "gauge", "Loop threads alive in the process.");
 	for (size_t i = 0; i < n; i++) {
 		putf(p, "loopwatch_loop_threads{%s}", lab[i].s);

@@ -72,12 +72,27 @@ check "sleep: started is where the stall line says the window began (within 50 m
 	 $(sip sleep "$pid") | all((ms(.started) - (ms(\$s.time) - \$s.duration_ms)) | fabs <= 50)"
 
 # --- a 3 s CPU spin -------------------------------------------------------
-agent_start cpu -i 1 -c faultlab --stall-ms 50 || exit 0
+# (the textfile's gauge is sampled meanwhile: a hung loop must show there too)
+agent_start cpu -i 1 -c faultlab --stall-ms 50 --prom-file "$T/cpu.prom" || exit 0
+( while :; do
+	sed -n 's/^loopwatch_loop_stall_in_progress_seconds{pid="\([0-9]*\)".*} \(.*\)$/\1 \2/p' \
+		"$T/cpu.prom" 2>/dev/null >>"$T/cpu.gauge"
+	sleep 0.2
+  done ) &
+SAMPLER=$!
 faultlab_run cpu stall --cause cpu --ms 3000 --every-ms 500 --count 1
-check "cpu: faultlab ran" [ $? -eq 0 ]
+rc=$?
+sleep 1.2	# one more interval: the window has closed
+kill "$SAMPLER"; wait "$SAMPLER" 2>/dev/null
+check "cpu: faultlab ran" [ $rc -eq 0 ]
 check "cpu: agent exits 0 on SIGINT" agent_stop
 pid=$(fl cpu .pid)
 tid=$(fl cpu .loop_tid)
+note "cpu: textfile gauge samples for pid $pid: $(awk -v p="$pid" '$1 == p { printf "%s ", $2 }' "$T/cpu.gauge" | tr -s ' ' | cut -c1-200)"
+check "cpu: the textfile's stall_in_progress gauge reached 1-3 s during the stall" \
+	awk -v p="$pid" '$1 == p && $2 > m { m = $2 } END { exit !(m >= 1 && m < 3) }' "$T/cpu.gauge"
+check "cpu: and is back to 0 once the loop returned" \
+	awk -v p="$pid" '$1 == p { last = $2 } END { exit !(last == 0) }' "$T/cpu.gauge"
 note "cpu: in progress $(v cpu "$(sip cpu "$pid") | map([.duration_ms, .cause, .parts.cpu])"); stall $(v cpu "[.[] | select(.type==\"stall\" and .pid==$pid) | [.duration_ms, .cause]]")"
 check "cpu: stall_in_progress for tid $tid, cause cpu, no syscall" q cpu \
 	"($(sip cpu "$pid")) as \$l | (\$l | length) >= 1 and

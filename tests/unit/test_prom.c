@@ -211,6 +211,7 @@ static void counters_add_the_interval_to_the_totals(void **state)
 	f.procs[0].iv.retransmits = 1;
 	f.procs[0].iv.rcvq_max_ratio = 0.25;
 	f.procs[0].iv.lag_max_ns = 120000000;
+	f.procs[0].iv.open_stall_ns = 2500000000ull;
 	f.m.lost_total = 4;
 	f.m.lost_events = 1;
 	lw_alert_cfg_defaults(&cfg);
@@ -223,6 +224,7 @@ static void counters_add_the_interval_to_the_totals(void **state)
 	assert_true(sample(s, "loopwatch_tcp_retransmits_total{pid=\"10\",comm=\"srv0\"}") == 8);
 	assert_true(sample(s, "loopwatch_socket_queue_ratio{pid=\"10\",comm=\"srv0\",queue=\"rcv\"}") == 0.25);
 	assert_true(sample(s, "loopwatch_loop_lag_max_seconds{pid=\"10\",comm=\"srv0\"}") == 0.12);
+	assert_true(sample(s, "loopwatch_loop_stall_in_progress_seconds{pid=\"10\",comm=\"srv0\"}") == 2.5);
 	assert_true(sample(s, "loopwatch_alert_active{pid=\"10\",comm=\"srv0\",rule=\"loop_lag\"}") == 1);
 	assert_true(sample(s, "loopwatch_alert_active{pid=\"10\",comm=\"srv0\",rule=\"herd\"}") == 0);
 	assert_true(sample(s, "loopwatch_alerts_firing") == 1);
