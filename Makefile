@@ -97,7 +97,9 @@ unit: all
 e2e: all
 	$(Q)BUILD=$(BUILD) tests/run.sh e2e
 
+# The plain build too: the valgrind test runs it (valgrind and ASan exclude each other).
 asan:
+	$(Q)$(MAKE) --no-print-directory all
 	$(Q)$(MAKE) --no-print-directory SAN=1 test
 
 bench: deps-test

@@ -24,6 +24,11 @@ check "agent saw the churn (threads in some interval > 0)" q churn \
 	'[.[] | select(.type=="agent") | .threads] | max > 0'
 check "agent state is back to nothing live at the end" q churn \
 	'[.[] | select(.type=="agent")] | .[-1] | .threads <= 64 and .procs <= 64'
-check "agent RSS stays under 50 MB" q churn '[.[] | select(.type=="agent") | .rss_kb] | max < 51200'
+# The budget is the plain build's; AddressSanitizer's shadow memory and
+# quarantine (make asan) multiply RSS, so that build gets eight times as much:
+# still bounded, not a figure.
+limit_mb=50
+ldd "$LW" | grep -q libasan && limit_mb=400
+check "agent RSS stays under $limit_mb MB" q churn "[.[] | select(.type==\"agent\") | .rss_kb] | max < $((limit_mb * 1024))"
 check "no loop thread was dropped for lack of map room" q churn \
 	'[.[] | select(.type=="agent") | .threads_dropped] | max == 0'

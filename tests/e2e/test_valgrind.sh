@@ -5,8 +5,11 @@
 # covers valgrind's imprecise model of bpf(2) attributes inside libbpf.)
 . "$(dirname "$0")/lib.sh"
 
+# valgrind runs the plain build even when the rest runs the sanitizer one
+# (make asan): the two cannot run one binary together.
+VG_LW=build/loopwatch
 valgrind --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=9 \
-	--suppressions=tests/valgrind.supp "$LW" --json -d 30 -c faultlab \
+	--suppressions=tests/valgrind.supp "$VG_LW" --json -d 30 -c faultlab \
 	>"$T/vg.json" 2>"$T/vg.err" &
 AGENT_PID=$!
 for _ in $(seq 600); do grep -q attached "$T/vg.err" && break; sleep 0.1; done
