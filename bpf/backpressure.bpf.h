@@ -457,15 +457,19 @@ int BPF_PROG(bp_kfree_skb, struct sk_buff *skb, void *location, enum skb_drop_re
 	return 0;
 }
 
+/* The process entry a watched socket charges, for hooks outside its owner's context. */
+static __always_inline struct lw_bp_proc *bp_proc_of(const struct sock *sk)
+{
+	struct lw_bp_sock *s = bp_get(sk);
+
+	return s ? bp_proc(s) : NULL;
+}
+
 SEC("tp_btf/sock_exceed_buf_limit")
 int BPF_PROG(bp_exceed_buf, struct sock *sk, struct proto *prot, long allocated, int kind)
 {
-	struct lw_bp_sock *s = bp_get(sk);
-	struct lw_bp_proc *p;
+	struct lw_bp_proc *p = bp_proc_of(sk);
 
-	if (!s)
-		return 0;
-	p = bp_proc(s);
 	if (p)
 		__sync_fetch_and_add(&p->mem_pressure, 1);
 	return 0;
@@ -520,12 +524,8 @@ int BPF_PROG(bp_retransmit, const struct sock *sk, const struct sk_buff *skb, in
 SEC("tp_btf/tcp_retransmit_synack")
 int BPF_PROG(bp_retransmit_synack, const struct sock *sk, const struct request_sock *req)
 {
-	struct lw_bp_sock *s = bp_get(sk);
-	struct lw_bp_proc *p;
+	struct lw_bp_proc *p = bp_proc_of(sk);
 
-	if (!s)
-		return 0;
-	p = bp_proc(s);
 	if (p)
 		__sync_fetch_and_add(&p->retransmits, 1);
 	return 0;
