@@ -90,6 +90,30 @@ static void emit(const char *line)
 		fputs(line, stdout);
 }
 
+/* What this kernel let the probes do: one JSON line, one log line for the
+ * other views, and the textfile's detection gauges. */
+static void report_start(struct agent *a)
+{
+	struct lw_detections det;
+	struct timespec now;
+	char buf[LW_WHY_LEN + 16];
+
+	lw_probes_detections(&a->probes, &det);
+	a->out.prom.det = det;
+	a->out.prom.det_set = true;
+	clock_gettime(CLOCK_REALTIME, &now);
+	if (a->view == LW_VIEW_JSON) {
+		emit(lw_json_start(&a->json, &now, a->probes.kernel, a->probes.hooks, &det));
+		fflush(stdout);
+	}
+	for (int i = 0; i < LW_DET_MAX; i++)
+		if (det.det[i].state != LW_DET_ON && det.det[i].asked)
+			lw_info("%s %s", lw_det_name((enum lw_det_id)i),
+				lw_det_describe(&det.det[i], buf, sizeof(buf)));
+	lw_info("epoll waits hooked by %s on kernel %s", a->probes.hooks[LW_HK_WAIT].path,
+		a->probes.kernel);
+}
+
 /* The starvation check runs only while undrained sockets are watched. */
 static void arm_starve(struct agent *a)
 {
@@ -498,6 +522,7 @@ int main(int argc, char **argv)
 		return EXIT_HOST;
 	}
 	lw_bp_start(&a.probes);
+	report_start(&a);
 	if (setup_loop(&a)) {
 		cleanup(&a);
 		return EXIT_HOST;

@@ -30,6 +30,8 @@ static const char usage[] =
 	"      --max-sockets N      sockets watched by loops tracked in the kernel (default 65536)\n"
 	"      --detect LIST        families to load: loop,readiness,backpressure or all\n"
 	"                           (default all; loop lag is always on)\n"
+	"      --hooks PATH         how epoll waits are hooked: auto, fentry, kprobe or\n"
+	"                           tracepoint (default auto: fentry where the kernel allows it)\n"
 	"  -v, --verbose            debug messages, libbpf's included\n"
 	"  -h, --help               this help\n"
 	"  -V, --version            print the version\n"
@@ -39,6 +41,7 @@ static const char usage[] =
 enum {
 	OPT_TOP = 0x100, OPT_JSON, OPT_PROM, OPT_MAX_SERIES, OPT_LAG, OPT_STALL, OPT_STARVE,
 	OPT_SUSTAIN, OPT_ALERT_EXEC, OPT_CONFIG, OPT_MAX_THREADS, OPT_MAX_SOCKETS, OPT_DETECT,
+	OPT_HOOKS,
 };
 
 static const struct option long_opts[] = {
@@ -59,6 +62,7 @@ static const struct option long_opts[] = {
 	{ "max-threads", required_argument, NULL, OPT_MAX_THREADS },
 	{ "max-sockets", required_argument, NULL, OPT_MAX_SOCKETS },
 	{ "detect", required_argument, NULL, OPT_DETECT },
+	{ "hooks", required_argument, NULL, OPT_HOOKS },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -96,6 +100,24 @@ int lw_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *val)
 		return -ERANGE;
 	*val = v;
 	return 0;
+}
+
+int lw_parse_hooks(const char *s, enum lw_hooks *out)
+{
+	static const char *const names[] = {
+		[LW_HOOKS_AUTO] = "auto",
+		[LW_HOOKS_FENTRY] = "fentry",
+		[LW_HOOKS_KPROBE] = "kprobe",
+		[LW_HOOKS_TRACEPOINT] = "tracepoint",
+	};
+
+	for (unsigned int i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!strcmp(s, names[i])) {
+			*out = (enum lw_hooks)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
 }
 
 int lw_parse_detect(const char *s, uint32_t *out)
@@ -261,6 +283,14 @@ int lw_options_parse(struct lw_options *o, int argc, char **argv, void *out, cha
 			if (lw_parse_detect(optarg, &o->detect)) {
 				snprintf(err, errlen,
 					 "invalid value '%s' for --detect (loop, readiness, backpressure or all, comma-separated)",
+					 optarg);
+				return -EINVAL;
+			}
+			break;
+		case OPT_HOOKS:
+			if (lw_parse_hooks(optarg, &o->hooks)) {
+				snprintf(err, errlen,
+					 "invalid value '%s' for --hooks (auto, fentry, kprobe or tracepoint)",
 					 optarg);
 				return -EINVAL;
 			}

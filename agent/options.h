@@ -32,11 +32,14 @@ struct lw_options {
 	unsigned int max_sockets;	/* watched sockets tracked in the kernel */
 	unsigned int max_series;
 	uint32_t detect;		/* enum lw_detect bits: families whose probes load */
+	enum lw_hooks hooks;		/* how epoll waits are hooked */
 	int verbose;
 	/* which options the command line set, so a config file does not override them */
 	uint32_t set_mask;
 };
 
+/* Parse "auto", "fentry", "kprobe" or "tracepoint". */
+int lw_parse_hooks(const char *s, enum lw_hooks *out);
 /* Parse "loop,readiness,backpressure" (or "all") into lw_detect bits. */
 int lw_parse_detect(const char *s, uint32_t *out);
 

@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "detections.h"
 #include "model.h"
 #include "options.h"
 
@@ -20,8 +21,13 @@ struct lw_probes {
 	struct loopwatch_bpf *skel;
 	struct ring_buffer *rb;
 	struct bpf_link *links[LW_MAX_LINKS];
-	struct bpf_link *bp_sweep;	/* iter/task_file, run by agent/probes_bp.c */
+	struct bpf_link *bp_sweep[3];	/* task_file, tcp, udp: run by agent/probes_bp.c */
 	unsigned int attached, skipped;
+	/* what the kernel allowed: hooks on and the path of each, families on */
+	struct lw_hook_state hooks[LW_HK_MAX];
+	uint32_t families, asked;
+	char family_why[3][LW_WHY_LEN];
+	char kernel[65];
 };
 
 /* Returns 0, or a negative errno after logging one line that names what is
@@ -29,6 +35,8 @@ struct lw_probes {
  * mean the host lacks something (exit 1). */
 int lw_probes_start(struct lw_probes *p, const struct lw_options *o, lw_event_fn fn, void *ctx);
 void lw_probes_stop(struct lw_probes *p);
+/* What each detection can do with what the kernel allowed. */
+void lw_probes_detections(const struct lw_probes *p, struct lw_detections *out);
 int lw_probes_ring_fd(const struct lw_probes *p);
 int lw_probes_poll(struct lw_probes *p);
 /* Start a new epoch for per-interval maxima; returns the one that ended. */

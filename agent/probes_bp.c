@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -10,16 +11,31 @@
 #include "probes_bp.h"
 #include "loopwatch.skel.h"
 
+/* The sweep's three passes (bpf/backpressure.bpf.h): descriptors, then the
+ * TCP and UDP sockets they hold. */
 void lw_bp_start(struct lw_probes *p)
 {
-	struct bpf_program *prog = p->skel->progs.bp_sweep;
+	struct bpf_program *progs[3] = { p->skel->progs.bp_sweep, p->skel->progs.bp_sweep_tcp,
+					 p->skel->progs.bp_sweep_udp };
+	struct lw_hook_state *hs = &p->hooks[LW_HK_SWEEP];
 
-	if (!bpf_program__autoload(prog))
+	if (!hs->on)
 		return;
-	p->bp_sweep = bpf_program__attach_iter(prog, NULL);
-	if (!p->bp_sweep)
-		lw_warn("failed to attach the socket sweep (iter/task_file): %s; descriptor counts and idle sockets are not sampled",
-			strerror(errno));
+	for (int i = 0; i < 3; i++) {
+		p->bp_sweep[i] = bpf_program__attach_iter(progs[i], NULL);
+		if (p->bp_sweep[i])
+			continue;
+		snprintf(hs->why, sizeof(hs->why), "failed to attach %s: %s",
+			 bpf_program__name(progs[i]), strerror(errno));
+		lw_warn("socket_sweep is off: %s; descriptor counts and idle sockets are not sampled",
+			hs->why);
+		hs->on = false;
+		for (int j = 0; j < i; j++) {
+			bpf_link__destroy(p->bp_sweep[j]);
+			p->bp_sweep[j] = NULL;
+		}
+		return;
+	}
 }
 
 /* Every process of the model is swept, loop or not: its descriptors and the
@@ -40,13 +56,13 @@ static void watch_model(struct lw_probes *p, const struct lw_model *m)
 	}
 }
 
-static void sweep(struct lw_probes *p)
+static void sweep(struct bpf_link *link)
 {
 	char buf[64];
 	ssize_t n;
 	int fd;
 
-	fd = bpf_iter_create(bpf_link__fd(p->bp_sweep));
+	fd = bpf_iter_create(bpf_link__fd(link));
 	if (fd < 0) {
 		lw_debug("failed to start the socket sweep: %s", strerror(errno));
 		return;
@@ -61,10 +77,11 @@ static void sweep(struct lw_probes *p)
 
 void lw_bp_interval_begin(struct lw_probes *p, const struct lw_model *m)
 {
-	if (!p->bp_sweep)
+	if (!p->bp_sweep[0])
 		return;
 	watch_model(p, m);
-	sweep(p);
+	for (int i = 0; i < 3; i++)
+		sweep(p->bp_sweep[i]);
 	/* the sweep's events belong to this interval */
 	lw_probes_poll(p);
 }

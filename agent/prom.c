@@ -323,6 +323,22 @@ const char *lw_prom_render(struct lw_prom *p, const struct lw_model *m,
 	family(p, "loopwatch_events_total", "counter", "Ring-buffer records the agent handled.");
 	putf(p, "loopwatch_events_total");
 	count(p, m->events_total + m->events);
+	if (p->det_set) {
+		family(p, "loopwatch_detection_enabled", "gauge",
+		       "1 while the detection runs (perhaps degraded), 0 when this kernel refused it.");
+		for (int d = 0; d < LW_DET_MAX; d++) {
+			putf(p, "loopwatch_detection_enabled{detection=\"%s\"}",
+			     lw_det_name((enum lw_det_id)d));
+			count(p, p->det.det[d].state != LW_DET_OFF);
+		}
+		family(p, "loopwatch_detection_degraded", "gauge",
+		       "1 while the detection runs without part of what it needs.");
+		for (int d = 0; d < LW_DET_MAX; d++) {
+			putf(p, "loopwatch_detection_degraded{detection=\"%s\"}",
+			     lw_det_name((enum lw_det_id)d));
+			count(p, p->det.det[d].state == LW_DET_DEGRADED);
+		}
+	}
 	family(p, "loopwatch_events_lost_total", "counter",
 	       "Records the kernel could not queue to the agent (ring buffer full).");
 	putf(p, "loopwatch_events_lost_total");

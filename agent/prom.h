@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "alerts.h"
+#include "detections.h"
 #include "model.h"
 #include "strbuf.h"
 
@@ -26,6 +27,9 @@ struct lw_prom {
 	struct lw_prom_series *exported;
 	size_t nexported;
 	size_t left_out;	/* processes the cap left out of the last render */
+	/* what the kernel allowed, set once at start; not rendered while unset */
+	struct lw_detections det;
+	bool det_set;
 };
 
 /* Render the model at the end of an interval (before lw_model_end_interval:

@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <time.h>
+#include "detections.h"
 #include "json.h"
 #include "model.h"
 #include "stall.h"
@@ -27,6 +28,9 @@ const char *lw_json_stall_in_progress(struct lw_json *j, const struct timespec *
 				      const struct timespec *started);
 const char *lw_json_summary(struct lw_json *j, const struct timespec *now,
 			    const struct lw_proc *p);
+/* Once, after attaching: the kernel, the epoll hook path and each detection. */
+const char *lw_json_start(struct lw_json *j, const struct timespec *now, const char *kernel,
+			  const struct lw_hook_state hooks[LW_HK_MAX], const struct lw_detections *d);
 const char *lw_json_agent(struct lw_json *j, const struct timespec *now,
 			  const struct lw_agent_stats *a);
 

@@ -89,6 +89,27 @@ const char *lw_json_summary(struct lw_json *j, const struct timespec *now,
 	return lw_json_end(j);
 }
 
+const char *lw_json_start(struct lw_json *j, const struct timespec *now, const char *kernel,
+			  const struct lw_hook_state hooks[LW_HK_MAX], const struct lw_detections *d)
+{
+	char buf[LW_WHY_LEN + 16];
+
+	lw_json_begin(j, "start", now);
+	lw_json_str(j, "kernel", kernel);
+	lw_json_str(j, "hooks", hooks[LW_HK_WAIT].path ? hooks[LW_HK_WAIT].path : "none");
+	lw_json_obj_begin(j, "detections");
+	for (int i = 0; i < LW_DET_MAX; i++)
+		lw_json_str(j, lw_det_name((enum lw_det_id)i),
+			    lw_det_describe(&d->det[i], buf, sizeof(buf)));
+	lw_json_obj_end(j);
+	lw_json_obj_begin(j, "hook_paths");
+	for (int h = 0; h < LW_HK_MAX; h++)
+		lw_json_str(j, lw_hook_name((enum lw_hook_id)h),
+			    hooks[h].on && hooks[h].path ? hooks[h].path : "off");
+	lw_json_obj_end(j);
+	return lw_json_end(j);
+}
+
 const char *lw_json_agent(struct lw_json *j, const struct timespec *now,
 			  const struct lw_agent_stats *a)
 {

@@ -95,17 +95,6 @@ static __always_inline __u32 bp_wmem(const struct sock *sk, bool tcp)
 	return v > 0 ? v : 0;
 }
 
-/* Some protocols count drops per NUMA node instead of in sk_drops. */
-static __always_inline __u32 bp_sk_drops(const struct sock *sk)
-{
-	struct numa_drop_counters *ndc = sk->sk_drop_counters;
-	__u32 n = sk->sk_drops.counter;
-
-	if (ndc)
-		n += BPF_CORE_READ(ndc, drops0.counter) + BPF_CORE_READ(ndc, drops1.counter);
-	return n;
-}
-
 /*
  * A clone's storage is its listener's, copied when the connection was
  * accepted: keep the owner, start everything else afresh. Also catches
@@ -291,7 +280,7 @@ static __always_inline void bp_sample_snd(const struct sock *sk, struct lw_bp_so
  * tcp_listendrop() counts each one in the listener's sk_drops. */
 static __always_inline void bp_sample_accept(const struct sock *sk, struct lw_bp_sock *s)
 {
-	__u32 drops = bp_sk_drops(sk);
+	__u32 drops = lw_sk_drops(sk);
 
 	if (drops != s->drops_seen) {
 		__u32 d = drops - s->drops_seen;
@@ -315,24 +304,22 @@ static __always_inline void bp_recv(struct sock *sk)
 
 /* The first chunk of a TCP send: how many bytes the caller asked for, which
  * sock_send_length does not say, and when a blocking one began. */
-SEC("tp_btf/tcp_sendmsg_locked")
-int BPF_PROG(bp_sendmsg, const struct sock *sk, const struct msghdr *msg, const struct sk_buff *skb,
-	     int size_goal)
+static __always_inline void bp_send_begin(const struct sock *sk, const struct msghdr *msg)
 {
 	struct lw_bp_sock *s;
 	__u64 want;
 
-	if (!sk)
-		return 0;
+	if (!sk || !msg)
+		return;
 	/* A send that fits twice over cannot be cut short (queued memory grows
 	 * by at most twice the payload): most sends stop here, before any
 	 * lookup. */
 	want = msg->msg_iter.count;
 	if ((__u64)sk->sk_wmem_queued + 2 * want < (__u64)sk->sk_sndbuf)
-		return 0;
+		return;
 	s = bpf_sk_storage_get(&lw_bp_socks, (struct sock *)sk, NULL, 0);
 	if (!s || !s->watched || s->send_want)
-		return 0;
+		return;
 	s->send_want = want > 0xffffffffull ? 0xffffffffu : (__u32)want;
 	/* a blocking send that may not fit can sleep for room: time it */
 	if (!(msg->msg_flags & LW_MSG_DONTWAIT)) {
@@ -342,21 +329,35 @@ int BPF_PROG(bp_sendmsg, const struct sock *sk, const struct msghdr *msg, const 
 		if (file && !(file->f_flags & LW_O_NONBLOCK))
 			s->send_start = bpf_ktime_get_ns();
 	}
+}
+
+SEC("tp_btf/tcp_sendmsg_locked")
+int BPF_PROG(bp_sendmsg, const struct sock *sk, const struct msghdr *msg, const struct sk_buff *skb,
+	     int size_goal)
+{
+	bp_send_begin(sk, msg);
 	return 0;
 }
 
-SEC("tp_btf/sock_send_length")
-int BPF_PROG(bp_send, struct sock *sk, int ret, int flags)
+/* Before the tcp_sendmsg_locked tracepoint (6.13): the function itself. */
+SEC("fentry/tcp_sendmsg_locked")
+int BPF_PROG(bp_fentry_sendmsg, struct sock *sk, struct msghdr *msg, size_t size)
+{
+	bp_send_begin(sk, msg);
+	return 0;
+}
+
+static __always_inline void bp_send(struct sock *sk, int ret)
 {
 	struct lw_bp_sock *s;
 	struct lw_bp_proc *p;
 	__u32 want;
 
 	if (!sk)
-		return 0;
+		return;
 	s = bp_own(sk);
 	if (!s)
-		return 0;
+		return;
 	want = s->send_want;
 	s->send_want = 0;
 	if (s->send_start) {
@@ -378,6 +379,21 @@ int BPF_PROG(bp_send, struct sock *sk, int ret, int flags)
 			__sync_fetch_and_add(&p->snd_partial, 1);
 	}
 	bp_sample_snd(sk, s);
+}
+
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(bp_send_length, struct sock *sk, int ret, int flags)
+{
+	bp_send(sk, ret);
+	return 0;
+}
+
+/* Kernels before 6.3 lack sock_send_length: the function every socket send
+ * goes through (write, send*, sendmsg) says the same. */
+SEC("fexit/sock_sendmsg")
+int BPF_PROG(bp_fexit_sendmsg, struct socket *sock, struct msghdr *msg, int ret)
+{
+	bp_send(sock ? sock->sk : NULL, ret);
 	return 0;
 }
 
@@ -413,7 +429,7 @@ static __always_inline void bp_sock_state(const struct sock *sk, int oldstate, i
 		s = bp_own((struct sock *)sk);
 		if (s) {
 			s->is_listener = 1;
-			s->drops_seen = bp_sk_drops(sk);
+			s->drops_seen = lw_sk_drops(sk);
 		}
 	} else if (newstate == LW_TCP_SYN_SENT) {
 		bp_own((struct sock *)sk);
@@ -424,27 +440,38 @@ static __always_inline void bp_sock_state(const struct sock *sk, int oldstate, i
 
 static __always_inline bool bp_drop_reason_counts(int reason)
 {
-	return reason == bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_SOCKET_RCVBUFF) ||
-	       reason == bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_PROTO_MEM) ||
-	       reason == bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_SOCKET_BACKLOG) ||
-	       reason == bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_TCP_ZEROWINDOW) ||
-	       reason == bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_TCP_OFO_DROP);
+	return LW_DROP_REASON_IS(reason, SKB_DROP_REASON_SOCKET_RCVBUFF) ||
+	       LW_DROP_REASON_IS(reason, SKB_DROP_REASON_PROTO_MEM) ||
+	       LW_DROP_REASON_IS(reason, SKB_DROP_REASON_SOCKET_BACKLOG) ||
+	       LW_DROP_REASON_IS(reason, SKB_DROP_REASON_TCP_ZEROWINDOW) ||
+	       LW_DROP_REASON_IS(reason, SKB_DROP_REASON_TCP_OFO_DROP);
 }
 
 /*
  * Packets the kernel threw away because a socket had no room: receive
  * buffer full, protocol memory exhausted, backlog full, data past a zero
  * window. (sock_rcvqueue_full does not fire for TCP or UDP on 6.x kernels;
- * these drops all pass through kfree_skb with the socket and a reason.)
+ * these drops all pass through kfree_skb with a reason, since 6.11 with the
+ * receiving socket too; before that only the packet's own owner is known.)
+ * The arguments are taken from ctx by hand: a kernel without the 4th one
+ * refuses a program that merely loads it.
  */
 SEC("tp_btf/kfree_skb")
-int BPF_PROG(bp_kfree_skb, struct sk_buff *skb, void *location, enum skb_drop_reason reason,
-	     struct sock *sk)
+int bp_kfree_skb(unsigned long long *ctx)
 {
+	struct sk_buff *skb = (struct sk_buff *)ctx[0];
+	int reason = (int)ctx[2];
 	struct lw_bp_sock *s;
 	struct lw_bp_proc *p;
+	struct sock *sk;
 
-	if (!sk || !bp_drop_reason_counts(reason))
+	if (!bp_drop_reason_counts(reason))
+		return 0;
+	if (lw_k_kfree_skb_has_sk)
+		sk = (struct sock *)ctx[3];
+	else
+		sk = skb ? skb->sk : NULL;
+	if (!sk)
 		return 0;
 	s = bp_get(sk);
 	if (!s)
@@ -493,17 +520,21 @@ static __always_inline void bp_charge_remote(__u32 pid, const struct sock *sk, _
 	bpf_map_update_elem(&lw_bp_remotes, &k, &n, BPF_NOEXIST);
 }
 
-/* Fires in softirq or timer context, after the segment went out again (or
- * failed to: err != 0 is not counted, as RetransSegs does not count it). */
+/* Fires in softirq or timer context, after the segment went out again (or,
+ * since 6.17, failed to: err != 0 is not counted, as RetransSegs does not
+ * count it). */
 SEC("tp_btf/tcp_retransmit_skb")
-int BPF_PROG(bp_retransmit, const struct sock *sk, const struct sk_buff *skb, int err)
+int bp_retransmit(unsigned long long *ctx)
 {
+	const struct sock *sk = (const struct sock *)ctx[0];
+	const struct sk_buff *skb = (const struct sk_buff *)ctx[1];
 	struct lw_bp_sock *s;
 	struct lw_bp_proc *p;
 	struct tcp_skb_cb cb;
 	__u64 segs;
 
-	if (err)
+	/* before 6.17 the tracepoint fired only for segments that went out */
+	if (lw_k_retransmit_has_err && (int)ctx[2])
 		return 0;
 	s = bp_get(sk);
 	if (!s)
@@ -532,20 +563,42 @@ int BPF_PROG(bp_retransmit_synack, const struct sock *sk, const struct request_s
 }
 
 /*
- * The sweep: the agent reads this iterator once per interval, after adding
- * the processes of its model to lw_bp_procs. For those processes only, it
- * counts descriptors, reads RLIMIT_NOFILE, sums socket memory, learns the
- * descriptor number of each socket, samples every queue (so a socket nobody
- * touches still shows) and reports listener overflows.
+ * The sweep: the agent runs these iterators once per interval, after adding
+ * the processes of its model to lw_bp_procs. For those processes only, the
+ * task_file pass counts descriptors, reads RLIMIT_NOFILE, sums socket memory
+ * and notes which descriptor holds each socket. A socket reached from a
+ * file is an untrusted pointer to newer verifiers, good for reading but not
+ * for socket storage, so the tcp and udp passes, whose sockets are trusted,
+ * then sample every noted socket's queues (so a socket nobody touches still
+ * shows) and report listener overflows. The tcp and udp iterators walk the
+ * agent's own network namespace.
  */
+#define LW_BP_MAX_SWEPT 65536
+
+/* A socket the task_file pass found, by address; trusted for one sweep. */
+struct lw_bp_swept {
+	__u64 epoch;		/* epoch + 1 of the sweep that found it */
+	__u64 start_time;	/* the holder's */
+	__u32 pid;
+	__s32 fd;
+	char comm[LW_COMM_LEN];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, LW_BP_MAX_SWEPT);
+	__type(key, __u64);
+	__type(value, struct lw_bp_swept);
+} lw_bp_swept SEC(".maps");
+
 SEC("iter/task_file")
 int bp_sweep(struct bpf_iter__task_file *ctx)
 {
 	struct task_struct *task = ctx->task;
 	struct file *file = ctx->file;
-	__u64 e1 = lw_epoch + 1;
+	struct lw_bp_swept sw = {};
+	__u64 e1 = lw_epoch + 1, key;
 	struct lw_bp_proc *p;
-	struct lw_bp_sock *s;
 	struct socket *sock;
 	struct sock *sk;
 	__u32 pid;
@@ -569,32 +622,74 @@ int bp_sweep(struct bpf_iter__task_file *ctx)
 	sk = sock->sk;
 	if (!sk || !bp_tracked(sk))
 		return 0;
+	p->sock_mem += bp_rmem(sk) + bp_wmem(sk, sk->sk_protocol == LW_IPPROTO_TCP);
+	sw.epoch = e1;
+	sw.pid = pid;
+	sw.fd = ctx->fd;
+	sw.start_time = task->group_leader->start_time;
+	bpf_probe_read_kernel_str(sw.comm, sizeof(sw.comm), task->group_leader->comm);
+	key = (__u64)sk;
+	bpf_map_update_elem(&lw_bp_swept, &key, &sw, BPF_ANY);
+	return 0;
+}
+
+static __always_inline void bp_sweep_sock(struct sock *sk)
+{
+	__u64 key = (__u64)sk;
+	struct lw_bp_swept *sw = bpf_map_lookup_elem(&lw_bp_swept, &key);
+	struct lw_bp_sock *s;
+
+	if (!sw || sw->epoch != lw_epoch + 1 || !bp_tracked(sk))
+		return;
 	s = bpf_sk_storage_get(&lw_bp_socks, sk, NULL, BPF_SK_STORAGE_GET_F_CREATE);
 	if (!s)
-		return 0;
-	if (s->pid != pid || !s->self) {
+		return;
+	if (s->pid != sw->pid || !s->self) {
 		/* first seen here: the descriptor's holder owns it */
 		s->self = (__u64)sk;
-		s->pid = pid;
-		s->tid = pid;
-		s->start_time = task->group_leader->start_time;
+		s->pid = sw->pid;
+		s->tid = sw->pid;
+		s->start_time = sw->start_time;
 		s->is_tcp = sk->sk_protocol == LW_IPPROTO_TCP;
 		s->is_listener = s->is_tcp && sk->__sk_common.skc_state == LW_TCP_LISTEN;
-		s->drops_seen = s->is_listener ? bp_sk_drops(sk) : 0;
-		bpf_probe_read_kernel_str(s->comm, sizeof(s->comm), task->group_leader->comm);
+		s->drops_seen = s->is_listener ? lw_sk_drops(sk) : 0;
+		__builtin_memcpy(s->comm, sw->comm, LW_COMM_LEN);
 		s->watched = 1;
 	}
 	bp_fix_clone(s, sk);
 	if (!s->watched)
-		return 0;
-	s->fd = ctx->fd;
-	p->sock_mem += bp_rmem(sk) + bp_wmem(sk, s->is_tcp);
+		return;
+	s->fd = sw->fd;
 	if (s->is_listener) {
 		bp_sample_accept(sk, s);
-		return 0;
+		return;
 	}
 	bp_sample_rcv(sk, s);
 	bp_sample_snd(sk, s);
+}
+
+SEC("iter/tcp")
+int bp_sweep_tcp(struct bpf_iter__tcp *ctx)
+{
+	struct sock_common *skc = ctx->sk_common;
+	struct tcp_sock *tp;
+
+	if (!skc)
+		return 0;
+	/* listeners and established sockets; request and time-wait ones are no full sockets */
+	tp = bpf_skc_to_tcp_sock(skc);
+	if (tp)
+		bp_sweep_sock((struct sock *)tp);
+	return 0;
+}
+
+SEC("iter/udp")
+int bp_sweep_udp(struct bpf_iter__udp *ctx)
+{
+	struct udp_sock *udp = ctx->udp_sk;
+
+	if (udp)
+		bp_sweep_sock((struct sock *)udp);
 	return 0;
 }
 

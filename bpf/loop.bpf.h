@@ -44,10 +44,11 @@ static __always_inline __u64 loop_wait_enter(__u64 id, __u32 maxevents)
 	__u64 now;
 
 	if (!t || t->exited) {
-		struct task_struct *task = bpf_get_current_task_btf();
+		/* a plain address before 5.11: read only through BPF_CORE_READ */
+		struct task_struct *task = lw_current_task();
 		char comm[LW_COMM_LEN];
 
-		bpf_probe_read_kernel_str(comm, sizeof(comm), task->group_leader->comm);
+		BPF_CORE_READ_STR_INTO(&comm, task, group_leader, comm);
 		if (!lw_process_wanted(pid, comm))
 			return 0;
 		/* too large for the BPF stack: insert zeroes, then fill in place */
@@ -59,8 +60,8 @@ static __always_inline __u64 loop_wait_enter(__u64 id, __u32 maxevents)
 		now = bpf_ktime_get_ns();
 		__builtin_memcpy(t->comm, comm, LW_COMM_LEN);
 		t->pid = pid;
-		t->start_time = task->start_time;
-		t->proc_start_time = task->group_leader->start_time;
+		t->start_time = BPF_CORE_READ(task, start_time);
+		t->proc_start_time = BPF_CORE_READ(task, group_leader, start_time);
 		t->in_wait = 1;
 		t->wait_enter_ns = now;
 		t->maxevents = maxevents;
@@ -123,7 +124,7 @@ static __always_inline __u64 loop_wait_exit(__u64 id, long ret)
  * a fault from user space ax holds the user's value and orig_ax an error code. */
 static __always_inline __u32 loop_sleeping_in(struct task_struct *task)
 {
-	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	struct pt_regs *regs = lw_task_regs(task);
 	long ax = BPF_CORE_READ(regs, ax);
 
 	if (ax == -LW_ENOSYS)

@@ -23,77 +23,184 @@ const volatile __u32 lw_detect = LW_DETECT_ALL;
 #define READINESS_ON (lw_detect & LW_DETECT_READINESS)
 #define BACKPRESSURE_ON (lw_detect & LW_DETECT_BACKPRESSURE)
 
-/* Loop lag and readiness; readiness follows only threads loop lag watches,
- * and shares its clock reading. maxevents is args[2] of all three wait calls;
- * the timeout is milliseconds in args[3], except epoll_pwait2's timespec. */
-#define EPOLL_WAIT_HOOKS(call, ts_timeout)                                     \
+/*
+ * Epoll waits, by three hook paths the agent chooses between at start:
+ * fentry/fexit on do_epoll_wait (only epoll waits pay), kprobes on the same
+ * function, or the system call tracepoints (which put every system call of
+ * the host on the tracing slow path). Each path comes in two variants: with
+ * readiness, and loop lag alone, for kernels before 5.17 that lack bpf_loop
+ * (readiness uses it, and such a kernel refuses a program that merely
+ * mentions it, or, before 5.12, its atomic fetch-and-add). Loop lag and
+ * readiness share the clock reading; readiness
+ * follows only threads loop lag watches.
+ */
+static __always_inline void wait_enter(bool readiness, int epfd, __u64 events, __u32 maxevents,
+				       __u32 timeout_kind, __u64 timeout)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u64 now = loop_wait_enter(id, maxevents);
+
+	if (readiness && now && READINESS_ON)
+		rd_wait_enter(id, now, epfd, events, timeout_kind, timeout);
+}
+
+static __always_inline void wait_exit(bool readiness, long ret)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u64 now = loop_wait_exit(id, ret);
+
+	if (readiness && now && READINESS_ON)
+		rd_wait_exit(id, now, ret);
+}
+
+/* maxevents is args[2] of all three wait calls; the timeout is milliseconds
+ * in args[3], except epoll_pwait2's timespec. Programs: enter_epoll_wait,
+ * exit_epoll_wait, ..._epoll_pwait, ..._epoll_pwait2, and lag_enter_* and
+ * lag_exit_* for loop lag alone. */
+#define EPOLL_TP(prefix, readiness, call, timeout_kind)                        \
 	SEC("tracepoint/syscalls/sys_enter_" #call)                            \
-	int enter_##call(struct trace_event_raw_sys_enter *ctx)                \
+	int prefix##enter_##call(struct trace_event_raw_sys_enter *ctx)        \
 	{                                                                      \
-		__u64 id = bpf_get_current_pid_tgid();                         \
-		__u64 now = loop_wait_enter(id, ctx->args[2]);                 \
-									       \
-		if (now && READINESS_ON)                                       \
-			rd_wait_enter(ctx, id, now, ts_timeout);               \
+		wait_enter(readiness, (int)ctx->args[0], ctx->args[1],         \
+			   ctx->args[2], timeout_kind, ctx->args[3]);          \
 		return 0;                                                      \
 	}                                                                      \
 	SEC("tracepoint/syscalls/sys_exit_" #call)                             \
-	int exit_##call(struct trace_event_raw_sys_exit *ctx)                  \
+	int prefix##exit_##call(struct trace_event_raw_sys_exit *ctx)          \
 	{                                                                      \
-		__u64 id = bpf_get_current_pid_tgid();                         \
-		__u64 now = loop_wait_exit(id, ctx->ret);                      \
-									       \
-		if (now && READINESS_ON)                                       \
-			rd_wait_exit(ctx, id, now);                            \
+		wait_exit(readiness, ctx->ret);                                \
 		return 0;                                                      \
 	}
 
-EPOLL_WAIT_HOOKS(epoll_wait, false)
-EPOLL_WAIT_HOOKS(epoll_pwait, false)
-EPOLL_WAIT_HOOKS(epoll_pwait2, true)
+#define EPOLL_TPS(prefix, readiness)                                           \
+	EPOLL_TP(prefix, readiness, epoll_wait, RD_TIMEOUT_MS)                 \
+	EPOLL_TP(prefix, readiness, epoll_pwait, RD_TIMEOUT_MS)                \
+	EPOLL_TP(prefix, readiness, epoll_pwait2, RD_TIMEOUT_USER_TS)
 
-SEC("tp_btf/sched_switch")
-int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next,
-	     unsigned int prev_state)
-{
-	loop_sched_switch(preempt, prev, next, prev_state);
-	if (READINESS_ON)
-		rd_sched_switch(preempt, prev, prev_state);
-	return 0;
-}
+EPOLL_TPS(, true)
+EPOLL_TPS(lag_, false)
 
-SEC("tp_btf/sched_process_exit")
-int BPF_PROG(task_exit, struct task_struct *task)
-{
-	loop_task_exit(task);
-	if (READINESS_ON)
-		rd_task_exit(task);
-	return 0;
-}
+/* do_epoll_wait(epfd, events, maxevents, to): every epoll wait call. Programs:
+ * fentry_epoll_wait, fexit_epoll_wait, kprobe_epoll_wait,
+ * kretprobe_epoll_wait, and their lag_ variants. */
+#define DO_EPOLL_WAIT_TIMEOUT (lw_k_epoll_timeout_ms ? RD_TIMEOUT_MS : RD_TIMEOUT_KERNEL_TS)
+
+#define EPOLL_FENTRY(prefix, readiness)                                        \
+	SEC("fentry/do_epoll_wait")                                            \
+	int BPF_PROG(prefix##fentry_epoll_wait, int epfd, void *events,        \
+		     int maxevents, void *to)                                  \
+	{                                                                      \
+		wait_enter(readiness, epfd, (__u64)events, maxevents,          \
+			   DO_EPOLL_WAIT_TIMEOUT, (__u64)to);                  \
+		return 0;                                                      \
+	}                                                                      \
+	SEC("fexit/do_epoll_wait")                                             \
+	int BPF_PROG(prefix##fexit_epoll_wait, int epfd, void *events,         \
+		     int maxevents, void *to, int ret)                         \
+	{                                                                      \
+		wait_exit(readiness, ret);                                     \
+		return 0;                                                      \
+	}                                                                      \
+	SEC("kprobe/do_epoll_wait")                                            \
+	int BPF_KPROBE(prefix##kprobe_epoll_wait, int epfd, void *events,      \
+		       int maxevents, void *to)                                \
+	{                                                                      \
+		wait_enter(readiness, epfd, (__u64)events, maxevents,          \
+			   DO_EPOLL_WAIT_TIMEOUT, (__u64)to);                  \
+		return 0;                                                      \
+	}                                                                      \
+	SEC("kretprobe/do_epoll_wait")                                         \
+	int BPF_KRETPROBE(prefix##kretprobe_epoll_wait, int ret)               \
+	{                                                                      \
+		wait_exit(readiness, ret);                                     \
+		return 0;                                                      \
+	}
+
+EPOLL_FENTRY(, true)
+EPOLL_FENTRY(lag_, false)
+
+/* The scheduler hooks, also in two variants (before 5.12 a kernel refuses
+ * a program with readiness's atomic fetch-and-add in it, even where it
+ * never runs). Programs: sched_switch, task_exit, lag_sched_switch,
+ * lag_task_exit. The switch's arguments are taken from ctx by hand: before
+ * 5.18 there is no 4th one. */
+#define SCHED_HOOKS(prefix, readiness)                                         \
+	SEC("tp_btf/sched_switch")                                             \
+	int prefix##sched_switch(unsigned long long *ctx)                      \
+	{                                                                      \
+		bool preempt = (bool)ctx[0];                                   \
+		struct task_struct *prev = (struct task_struct *)ctx[1];       \
+		struct task_struct *next = (struct task_struct *)ctx[2];       \
+		unsigned int prev_state = lw_switch_prev_state(ctx, prev);     \
+									       \
+		loop_sched_switch(preempt, prev, next, prev_state);            \
+		if (readiness && READINESS_ON)                                 \
+			rd_sched_switch(preempt, prev, prev_state);            \
+		return 0;                                                      \
+	}                                                                      \
+	SEC("tp_btf/sched_process_exit")                                       \
+	int BPF_PROG(prefix##task_exit, struct task_struct *task)              \
+	{                                                                      \
+		loop_task_exit(task);                                          \
+		if (readiness && READINESS_ON)                                 \
+			rd_task_exit(task);                                    \
+		return 0;                                                      \
+	}
+
+SCHED_HOOKS(, true)
+SCHED_HOOKS(lag_, false)
 
 /* Every receive on a socket, whatever the system call (read, recv*, readv). */
-SEC("tp_btf/sock_recv_length")
-int BPF_PROG(sock_recv, struct sock *sk, int ret, int flags)
+static __always_inline void sock_recv(struct sock *sk, int ret, int flags)
 {
 	if (!sk)
-		return 0;
+		return;
 	if (READINESS_ON)
 		rd_recv(sk, ret, flags);
 	if (BACKPRESSURE_ON)
 		bp_recv(sk);
+}
+
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(sock_recv_length, struct sock *sk, int ret, int flags)
+{
+	sock_recv(sk, ret, flags);
+	return 0;
+}
+
+/* Before 6.3 there is no sock_recv_length: every socket receive returns
+ * through sock_recvmsg. */
+SEC("fexit/sock_recvmsg")
+int BPF_PROG(fexit_sock_recvmsg, struct socket *sock, struct msghdr *msg, int flags, int ret)
+{
+	sock_recv(sock ? sock->sk : NULL, ret, flags);
 	return 0;
 }
 
 /* Fires per packet, and about 3,000 times a second on an idle host. */
-SEC("tp_btf/sk_data_ready")
-int BPF_PROG(sk_data_ready, const struct sock *sk)
+static __always_inline void data_ready(const struct sock *sk)
 {
 	if (!sk)
-		return 0;
+		return;
 	if (READINESS_ON)
 		rd_data_ready(sk);
 	if (BACKPRESSURE_ON)
 		bp_data_ready(sk);
+}
+
+SEC("tp_btf/sk_data_ready")
+int BPF_PROG(sk_data_ready, const struct sock *sk)
+{
+	data_ready(sk);
+	return 0;
+}
+
+/* Before the sk_data_ready tracepoint: the default data-ready callback,
+ * which TCP and UDP sockets use. */
+SEC("fentry/sock_def_readable")
+int BPF_PROG(fentry_sock_def_readable, struct sock *sk)
+{
+	data_ready(sk);
 	return 0;
 }
 

@@ -61,6 +61,19 @@ struct {
 	__type(value, struct lw_rd_cur);
 } ready_cur SEC(".maps");
 
+/* The events a wait call returned, copied from user memory: off the stack,
+ * which with bpf_loop's callback frame is over 512 bytes on 6.1. */
+struct rd_epevs {
+	struct lw_rd_epev ev[LW_RD_SLOTS];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct rd_epevs);
+} ready_epevs SEC(".maps");
+
 /* epoll_ctl calls between entry and exit, by tid. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -252,29 +265,40 @@ static __always_inline struct lw_rd_thread *rd_thread(__u32 tid)
 	return t;
 }
 
-static __always_inline void rd_wait_enter(struct trace_event_raw_sys_enter *ctx, __u64 id, __u64 now,
-					  bool ts_timeout)
+/* How each hook path passes a wait call's timeout. */
+enum rd_timeout_kind {
+	RD_TIMEOUT_MS,		/* int milliseconds, < 0: none */
+	RD_TIMEOUT_USER_TS,	/* relative struct __kernel_timespec in user memory, NULL: none */
+	RD_TIMEOUT_KERNEL_TS,	/* absolute CLOCK_MONOTONIC timespec64 in the kernel, NULL: none */
+};
+
+static __always_inline __u64 rd_deadline(__u32 kind, __u64 val, __u64 now)
+{
+	struct __kernel_timespec ts;
+	int ms = (int)val;
+
+	if (kind == RD_TIMEOUT_MS)
+		return ms >= 0 ? now + (__u64)ms * 1000000ull : ~0ull;
+	if (!val)
+		return ~0ull;
+	if (kind == RD_TIMEOUT_USER_TS ? bpf_probe_read_user(&ts, sizeof(ts), (void *)val) :
+					 bpf_probe_read_kernel(&ts, sizeof(ts), (void *)val))
+		return ~0ull;
+	if (ts.tv_sec < 0 || ts.tv_nsec < 0)
+		return ~0ull;
+	return (kind == RD_TIMEOUT_USER_TS ? now : 0) + (__u64)ts.tv_sec * 1000000000ull +
+	       (__u64)ts.tv_nsec;
+}
+
+static __always_inline void rd_wait_enter(__u64 id, __u64 now, int epfd, __u64 events,
+					  __u32 timeout_kind, __u64 timeout)
 {
 	__u32 tid = (__u32)id;
 	struct lw_rd_thread *t = rd_thread(tid);
-	__u64 deadline = ~0ull;
 
 	if (!t)
 		return;
-	if (ts_timeout) {
-		struct __kernel_timespec ts;
-		void *up = (void *)ctx->args[3];
-
-		if (up && !bpf_probe_read_user(&ts, sizeof(ts), up) && ts.tv_sec >= 0 &&
-		    ts.tv_nsec >= 0)
-			deadline = now + (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec;
-	} else {
-		int ms = (int)ctx->args[3];
-
-		if (ms >= 0)
-			deadline = now + (__u64)ms * 1000000ull;
-	}
-	lw_rd_wait_enter(t, tid, (__s32)ctx->args[0], ctx->args[1], deadline, now);
+	lw_rd_wait_enter(t, tid, epfd, events, rd_deadline(timeout_kind, timeout, now), now);
 }
 
 static __always_inline void rd_set_recv_wanted(const struct lw_rd_thread *t, __u64 flags)
@@ -285,48 +309,57 @@ static __always_inline void rd_set_recv_wanted(const struct lw_rd_thread *t, __u
 		*w = t->pending_first || t->op_slots;
 }
 
-static __always_inline void rd_wait_exit(struct trace_event_raw_sys_exit *ctx, __u64 id, __u64 now)
+static __always_inline void rd_wait_exit(__u64 id, __u64 now, long ret)
 {
 	__u32 tid = (__u32)id;
 	struct lw_rd_thread *t = bpf_map_lookup_elem(&ready_threads, &tid);
-	struct lw_rd_epev ev[LW_RD_SLOTS];
-	long ret = ctx->ret;
-	__u32 n = 0, sz;
+	struct rd_epevs *evs;
+	__u32 n = 0, sz, zero = 0;
 
 	if (!t || !t->in_wait)
 		return;
+	evs = bpf_map_lookup_elem(&ready_epevs, &zero);
+	if (!evs)
+		return;
 	if (ret > 0) {
 		n = ret < LW_RD_SLOTS ? (__u32)ret : LW_RD_SLOTS;
-		sz = n * sizeof(ev[0]);
-		if (sz > sizeof(ev))
-			sz = sizeof(ev);
-		if (bpf_probe_read_user(ev, sz, (void *)t->events_ptr))
+		sz = n * sizeof(evs->ev[0]);
+		if (sz > sizeof(evs->ev))
+			sz = sizeof(evs->ev);
+		if (bpf_probe_read_user(evs->ev, sz, (void *)t->events_ptr))
 			n = 0;
 	}
-	lw_rd_wait_exit(t, tid, ret, ev, n, now, lw_epoch);
+	lw_rd_wait_exit(t, tid, ret, evs->ev, n, now, lw_epoch);
 	rd_set_recv_wanted(t, BPF_LOCAL_STORAGE_GET_F_CREATE);
 }
 
 /* Registrations are kept for every watched process, loop thread or not: the
  * thread that registers is often not the one that waits. */
+/* Is the current process one whose registrations are kept? */
+static __always_inline bool rd_ctl_wanted(__u32 pid)
+{
+	struct task_struct *task;
+	char comm[LW_COMM_LEN];
+
+	if (pid == lw_self_pid)
+		return false;
+	if (!lw_filter_pids && !lw_filter_comm)
+		return true;
+	task = bpf_get_current_task_btf();
+	bpf_probe_read_kernel_str(comm, sizeof(comm), task->group_leader->comm);
+	return lw_process_wanted(pid, comm);
+}
+
 SEC("tracepoint/syscalls/sys_enter_epoll_ctl")
 int ready_enter_epoll_ctl(struct trace_event_raw_sys_enter *ctx)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)id, pid = id >> 32;
+	__u32 tid = (__u32)id;
 	struct lw_rd_ctl c = {};
 	struct lw_rd_epev ev;
 
-	if (pid == lw_self_pid)
+	if (!rd_ctl_wanted(id >> 32))
 		return 0;
-	if (lw_filter_pids || lw_filter_comm) {
-		struct task_struct *task = bpf_get_current_task_btf();
-		char comm[LW_COMM_LEN];
-
-		bpf_probe_read_kernel_str(comm, sizeof(comm), task->group_leader->comm);
-		if (!lw_process_wanted(pid, comm))
-			return 0;
-	}
 	c.epfd = (__s32)ctx->args[0];
 	c.op = (__s32)ctx->args[1];
 	c.fd = (__s32)ctx->args[2];
@@ -352,6 +385,31 @@ int ready_exit_epoll_ctl(struct trace_event_raw_sys_exit *ctx)
 	if (ctx->ret == 0)
 		lw_rd_ctl(id >> 32, c);
 	bpf_map_delete_elem(&ready_ctl, &tid);
+	return 0;
+}
+
+/* The fentry path: the kernel's own copy of the event, and the result, in
+ * one program; no system call tracepoint. */
+SEC("fexit/do_epoll_ctl")
+int BPF_PROG(ready_fexit_epoll_ctl, int epfd, int op, int fd, struct epoll_event *epds,
+	     bool nonblock, int ret)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct lw_rd_ctl c = {};
+	struct lw_rd_epev ev;
+
+	if (ret || !rd_ctl_wanted(id >> 32))
+		return 0;
+	c.epfd = epfd;
+	c.op = op;
+	c.fd = fd;
+	if (op != LW_EPOLL_CTL_DEL) {
+		if (bpf_probe_read_kernel(&ev, sizeof(ev), epds))
+			return 0;
+		c.events = ev.events;
+		c.data = ev.data_lo | ((__u64)ev.data_hi << 32);
+	}
+	lw_rd_ctl(id >> 32, &c);
 	return 0;
 }
 
@@ -403,6 +461,18 @@ int ready_exit_accept(struct trace_event_raw_sys_exit *ctx)
 	return 0;
 }
 
+/* The fentry path: accept() and accept4() both end in __sys_accept4. */
+SEC("fexit/__sys_accept4")
+int BPF_PROG(ready_fexit_accept4, int fd, void *addr, void *addrlen, int flags, int ret)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct lw_rd_thread *t = bpf_map_lookup_elem(&ready_threads, &tid);
+
+	if (t)
+		lw_rd_accept(t, fd, ret, bpf_ktime_get_ns());
+	return 0;
+}
+
 /* Every receive on a socket, whatever the system call (read, recv*, readv). */
 static __always_inline void rd_recv(struct sock *sk, int ret, int flags)
 {
@@ -443,7 +513,8 @@ int BPF_PROG(ready_waking, struct task_struct *p)
 
 	if (!t)
 		return 0;
-	lw_rd_waking(t, bpf_map_lookup_elem(&ready_cur, &zero), bpf_ktime_get_ns(), p->on_cpu);
+	lw_rd_waking(t, bpf_map_lookup_elem(&ready_cur, &zero), bpf_ktime_get_ns(),
+		     lw_task_on_cpu(p));
 	return 0;
 }
 

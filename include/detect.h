@@ -17,4 +17,12 @@ enum lw_detect {
 	LW_DETECT_ALL = (1u << 3) - 1,
 };
 
+/* How epoll waits are hooked (--hooks). */
+enum lw_hooks {
+	LW_HOOKS_AUTO = 0,	/* fentry where the kernel allows it, else tracepoints */
+	LW_HOOKS_FENTRY,
+	LW_HOOKS_KPROBE,
+	LW_HOOKS_TRACEPOINT,
+};
+
 #endif

@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Kernel differences, all in one place: one shim per change, each naming
+ * the kernel version that made it. The probes are compiled once against one
+ * vmlinux.h; what differs is chosen at load time, by CO-RE (a field or a
+ * helper exists or not) or by a constant the agent sets from the running
+ * kernel's BTF before load (agent/kernel_features.c), so the verifier drops
+ * the branch this kernel cannot take.
+ */
+#ifndef LOOPWATCH_COMPAT_BPF_H
+#define LOOPWATCH_COMPAT_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+
+/* Set by the agent from the tracepoints' prototypes in the kernel's BTF. */
+/* 5.18 gave sched_switch its 4th argument, prev_state. */
+const volatile bool lw_k_switch_has_state __weak = true;
+/* 6.11 gave kfree_skb its 4th argument, the receiving socket. */
+const volatile bool lw_k_kfree_skb_has_sk __weak = true;
+/* 6.17 gave tcp_retransmit_skb its 3rd argument, err. */
+const volatile bool lw_k_retransmit_has_err __weak = true;
+/* 5.11 changed do_epoll_wait's 4th argument from a timeout in milliseconds
+ * to a pointer to an absolute CLOCK_MONOTONIC deadline. */
+const volatile bool lw_k_epoll_timeout_ms __weak = false;
+
+/* 5.11: bpf_get_current_task_btf(). Before it, the same task as a plain
+ * address, which only BPF_CORE_READ may follow: callers read through it
+ * with BPF_CORE_READ whatever the kernel. */
+static __always_inline struct task_struct *lw_current_task(void)
+{
+	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_get_current_task_btf))
+		return bpf_get_current_task_btf();
+	return (struct task_struct *)bpf_get_current_task();
+}
+
+/* 5.14 renamed task_struct.state to __state (and made it unsigned int). */
+struct task_struct___pre_5_14 {
+	long state;
+} __attribute__((preserve_access_index));
+
+/* prev_state of sched_switch: its argument since 5.18, before that the
+ * task's state as the scheduler left it (which the preempt flag, checked
+ * first by every caller, makes right for a preempted task). */
+static __always_inline unsigned int lw_switch_prev_state(unsigned long long *ctx,
+							 struct task_struct *prev)
+{
+	if (lw_k_switch_has_state)
+		return (unsigned int)ctx[3];
+	if (bpf_core_field_exists(prev->__state))
+		return BPF_CORE_READ(prev, __state);
+	return (unsigned int)BPF_CORE_READ((struct task_struct___pre_5_14 *)prev, state);
+}
+
+/* 5.15: bpf_task_pt_regs(). Before it, x86-64 keeps a task's user registers
+ * at the top of its kernel stack (THREAD_SIZE 16 KiB, no padding). */
+#define LW_THREAD_SIZE (4096 << 2)
+static __always_inline struct pt_regs *lw_task_regs(struct task_struct *task)
+{
+	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_task_pt_regs))
+		return (struct pt_regs *)bpf_task_pt_regs(task);
+	return (struct pt_regs *)(BPF_CORE_READ(task, stack) + LW_THREAD_SIZE) - 1;
+}
+
+/* task_struct.on_cpu, read whatever shape this kernel gives it (a plain
+ * int until 7.x, where direct access no longer relocates). */
+static __always_inline int lw_task_on_cpu(struct task_struct *p)
+{
+	if (!bpf_core_field_exists(p->on_cpu))
+		return 0;
+	return (int)BPF_CORE_READ_BITFIELD_PROBED(p, on_cpu);
+}
+
+/* 6.18 moved most protocols' drop counts into per-NUMA-node counters
+ * (sk_drop_counters) beside sk_drops; before, sk_drops held them all. */
+static __always_inline __u32 lw_sk_drops(const struct sock *sk)
+{
+	struct numa_drop_counters *ndc;
+	__u32 n = 0;
+
+	if (bpf_core_field_exists(sk->sk_drops))
+		n = BPF_CORE_READ(sk, sk_drops.counter);
+	if (!bpf_core_field_exists(sk->sk_drop_counters))
+		return n;
+	ndc = BPF_CORE_READ(sk, sk_drop_counters);
+	if (ndc)
+		n += BPF_CORE_READ(ndc, drops0.counter) + BPF_CORE_READ(ndc, drops1.counter);
+	return n;
+}
+
+/* Drop reasons come and go between kernels (5.17 introduced them): a
+ * reason this kernel lacks is never the one passed. */
+#define LW_DROP_REASON_IS(r, name)                                              \
+	(bpf_core_enum_value_exists(enum skb_drop_reason, name) &&              \
+	 (r) == bpf_core_enum_value(enum skb_drop_reason, name))
+
+#endif
