@@ -67,7 +67,7 @@ FUZZ_SECONDS ?= 60
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 
-.PHONY: all deps deps-test run test unit e2e asan bench fuzz clean install
+.PHONY: all deps deps-test run test unit e2e test-kernels asan bench fuzz clean install
 all: $(BUILD)/loopwatch $(BUILD)/faultlab $(TOOL_BINS) $(UNIT_BINS) $(FUZZ_BINS)
 
 deps:
@@ -88,7 +88,7 @@ ifneq ($(SAN),1)
 	$(Q)$(MAKE) --no-print-directory SAN=1 all
 	$(Q)BUILD=$(BUILD) SAN_BUILD=build-san tests/run.sh
 else
-	$(Q)BUILD=$(BUILD) tests/run.sh
+	$(Q)BUILD=$(BUILD) LW_MATRIX=0 tests/run.sh
 endif
 
 unit: all
@@ -96,6 +96,11 @@ unit: all
 
 e2e: all
 	$(Q)BUILD=$(BUILD) tests/run.sh e2e
+
+# The agent on stock Debian kernels 5.10 to 7.x under qemu (tests/kernels/).
+test-kernels: deps-test
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)BUILD=$(BUILD) tests/run.sh kernels
 
 # The plain build too: the valgrind test runs it (valgrind and ASan exclude each other).
 asan:

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Runs the unit tests (cmocka binaries) and the end-to-end tests (scripts that
 # print "ok - ..." / "not ok - ..." per assertion), then one closing line:
-# "N passed, N failed". Usage: tests/run.sh [unit|fuzz|e2e|all] [e2e-name-filter]
+# "N passed, N failed". Usage: tests/run.sh [unit|fuzz|e2e|san|kernels|all] [e2e-name-filter]
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -75,6 +75,25 @@ run_e2e() {
 	done
 }
 
+# The kernel matrix (tests/kernels/matrix.sh): the agent on stock Debian
+# kernels booted under qemu, checked like the e2e tests.
+run_kernels() {
+	local out p f
+	echo "== kernel matrix"
+	out=$(tests/kernels/matrix.sh 2>&1)
+	echo "$out" | grep -E '^(ok|not ok|#) ' | grep -v '^ok '
+	p=$(echo "$out" | grep -c '^ok ')
+	f=$(echo "$out" | grep -c '^not ok ')
+	if [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then
+		echo "not ok - the kernel matrix ran no check"
+		echo "$out" | tail -20 | sed 's/^/#   /'
+		f=1
+	fi
+	echo "kernel matrix: $p ok, $f not ok"
+	passed=$((passed + p))
+	failed=$((failed + f))
+}
+
 # With SAN_BUILD (make test sets it), the ASan+UBSan build's unit tests and a
 # set of end-to-end scripts run too. Scripts that assert RSS limits are left
 # out: sanitizer shadow memory is not the agent's.
@@ -92,9 +111,17 @@ case $what in
 unit) run_unit ;;
 fuzz) run_fuzz ;;
 e2e) run_e2e ;;
-all) run_unit; run_fuzz; run_e2e; run_san ;;
+kernels) run_kernels ;;
+all)
+	run_unit
+	run_fuzz
+	run_e2e
+	run_san
+	# the sanitizer pass (make asan) leaves the matrix to the plain one
+	[ "${LW_MATRIX:-1}" = 0 ] || run_kernels
+	;;
 san) run_san ;;
-*) echo "usage: tests/run.sh [unit|fuzz|e2e|san|all] [filter]" >&2; exit 2 ;;
+*) echo "usage: tests/run.sh [unit|fuzz|e2e|san|kernels|all] [filter]" >&2; exit 2 ;;
 esac
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

@@ -1,0 +1,82 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The kernel matrix: boots each stock Debian kernel of fetch.sh under qemu
+# with the agent and faultlab (initramfs.sh, boot.sh), runs guest-matrix.sh
+# there on every hook path, asserts what the agent reported (check.sh), and
+# prints a support table from the agents' start lines. One VM at a time:
+# TCG wants both cores, and the checks measure time.
+#
+# Usage: matrix.sh [LINE...]   (LINEs as for fetch.sh; default: all)
+# LW_MATRIX_OUT (default /tmp/lw-matrix) keeps each guest's console and
+# files; LW_MATRIX_PATHS the hook paths (default "auto kprobe tracepoint":
+# auto is fentry on these kernels, so fentry and the tracepoints are both
+# checked on each). Output: "ok - ..."/"not ok - ..." lines, the table, and
+# "N passed, N failed"; exit status 0 when nothing failed.
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+out=${LW_MATRIX_OUT:-/tmp/lw-matrix}
+paths=${LW_MATRIX_PATHS:-auto kprobe tracepoint}
+limit=${LW_MATRIX_TIMEOUT:-500}
+build=${BUILD:-build}
+case $build in /*) ;; *) build=$top/$build ;; esac
+export BUILD=$build
+
+[ -x "$build/loopwatch" ] && [ -x "$build/faultlab" ] ||
+	make -C "$top" --no-print-directory all >&2
+kernels=$("$here/fetch.sh" "$@")
+rm -rf "$out"
+mkdir -p "$out"
+guest=$out/guest.sh
+{ echo "LW_PATHS='$paths'"; cat "$here/guest-matrix.sh"; } >"$guest"
+
+passed=0
+failed=0
+for k in $kernels; do
+	rel=$(cat "$k/version")
+	d=$out/$rel
+	mkdir -p "$d"
+	t0=$(date +%s)
+	"$here/initramfs.sh" "$k" "$guest" "$d/initramfs.gz" 2>"$d/initramfs.log" ||
+		{ echo "not ok - $rel: initramfs ($(tail -1 "$d/initramfs.log"))"; failed=$((failed + 1)); continue; }
+	rc=0
+	"$here/boot.sh" "$k" "$d/initramfs.gz" "$limit" >"$d/console.log" 2>&1 || rc=$?
+	rm -f "$d/initramfs.gz"
+	if [ "$rc" -ne 0 ]; then
+		echo "not ok - $rel: the guest ran to its end (boot.sh status $rc)"
+		tail -5 "$d/console.log" | sed 's/^/#   /'
+		failed=$((failed + 1))
+	fi
+	grep '^LW-RESULT ' "$d/console.log" >"$d/results.txt" || true
+	echo "LW-RESULT uname=$rel" >>"$d/results.txt"
+	# cut the console into the files the guest framed
+	awk -v d="$d" '/^==== LW-SECTION / { f = d "/" $3; printf "" > f; next }
+		/^==== LW-END / { close(f); f = ""; next }
+		f != "" { print >> f }' "$d/console.log"
+	res=$("$here/check.sh" "$d")
+	echo "$res"
+	p=$(echo "$res" | grep -c '^ok ' || true)
+	f=$(echo "$res" | grep -c '^not ok ' || true)
+	passed=$((passed + p))
+	failed=$((failed + f))
+	echo "# $rel: $p passed, $f failed in $(($(date +%s) - t0)) s"
+done
+
+# The support table: each kernel's detections and epoll hook path, as its
+# default agent's start line said them.
+echo "# kernel support (default options):"
+printf '# %-28s %-10s' kernel hooks
+for det in loop_lag stalls herd lt_hot_loop undrained_et readiness_lag backpressure drops retransmits fd_headroom; do
+	printf ' %s' "$det"
+done
+echo
+for k in $kernels; do
+	rel=$(cat "$k/version")
+	j=$out/$rel/auto.json
+	[ -s "$j" ] || { printf '# %-28s (no start line)\n' "$rel"; continue; }
+	jq -r --arg rel "$rel" 'select(.type=="start") | "# \($rel | .[0:28] | . + " " * (28 - length)) \(.hooks | . + " " * (10 - length)) " +
+		([.detections | to_entries[] | .value | split(":")[0]] | join(" "))' "$j" | head -1
+done
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
