@@ -27,6 +27,9 @@
 #   agentcpu    agent CPU idle and at 100k loop iterations/s, lost events
 #   scale       1,000 loop threads and 100,000 sockets: agent RSS, map memory
 #   probecost   kernel.bpf_stats_enabled=1 for one loaded run: ns per program
+#   hookpaths   loop lag alone (--detect loop) with epoll waits hooked by
+#               fentry against the syscall tracepoints, per call, where the
+#               kernel allows fentry; where it refuses it, says so and why
 # Measured rounds take /tmp/loopwatch-e2e.lock (the e2e tests' lock) so they
 # do not overlap with timing-sensitive tests; --no-lock when the caller holds
 # it. A round during which anyone else had tracing programs loaded is set
@@ -559,8 +562,48 @@ probecost() {
 	fig probe_ns_per_request "$(awk -v t="$tot" -v r="$(kv requests <"$T/cost.load")" 'BEGIN { printf "%.1f", (r > 0 ? t / r : 0) }')"
 }
 
+# ----------------------------------------------------------------- hookpaths
+# Only on hardware does this mean anything: under emulation the two paths'
+# costs invert (see docs/kernels.md).
+hookpaths() {
+	local r cfg i out
+	echo
+	echo "== hook paths: loop lag (--detect loop) by fentry and by the syscall tracepoints, per call, CPU $CPU"
+	if ! "$LW" --json --detect loop --hooks fentry -d 1 >"$T/fentry.json" 2>"$T/fentry.err"; then
+		echo "fentry: refused by this kernel ($(grep -m1 -o 'kernel lacks a hook for epoll waits (.*)' "$T/fentry.err" | sed 's/^kernel lacks a hook for epoll waits (//; s/)$//'))"
+		echo "(not measured here: loopwatch hooks epoll waits by the syscall tracepoints on this kernel)"
+		fig fentry_allowed 0
+		return
+	fi
+	fig fentry_allowed 1
+	: >"$T/hp.tsv"
+	: >"$T/hp.tsv.round"
+	for r in $(seq "$rounds"); do
+		round_begin
+		for cfg in base tracepoint fentry; do
+			[ "$cfg" = base ] || agent_up "hp$cfg$r" --detect loop --hooks "$cfg" || continue
+			for i in $(seq "$pc_runs"); do
+				out=$(taskset -c "$CPU" "$TOOLS/percall" --iterations "$pc_iters" | kv ns_per_iter)
+				[ -n "$out" ] && printf '%s\t%s\n' "$cfg" "$out" >>"$T/hp.tsv.round"
+			done
+			[ "$cfg" = base ] || agent_down
+		done
+		round_end hookpaths "$r" "$T/hp.tsv"
+	done
+	use_rounds "$T/hp.tsv"
+	local base m
+	base=$(awk '$1 == "base" { print $2 }' "$T/hp.tsv" | median)
+	printf '%-10s %10s %10s\n' path ns/iter added_ns
+	for cfg in base tracepoint fentry; do
+		m=$(awk -v c=$cfg '$1 == c { print $2 }' "$T/hp.tsv" | median)
+		printf '%-10s %10.1f %10.1f\n' "$cfg" "$m" "$(awk -v a="$m" -v b="$base" 'BEGIN { print a - b }')"
+		fig "percall_lw_loop_${cfg}_ns" "$m"
+	done
+}
+
 skipped saturation || saturation
 skipped percall || percall
+skipped hookpaths || hookpaths
 skipped agentcpu || agentcpu
 skipped scale || scale
 skipped probecost || probecost
