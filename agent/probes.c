@@ -60,6 +60,8 @@ static void keep_refusal(const char *msg)
 {
 	const char *q;
 
+	if (!strncmp(msg, "libbpf: ", 8))
+		msg += 8;
 	if (!strncmp(msg, "prog '", 6) && (q = strchr(msg + 6, '\''))) {
 		snprintf(refusal.prog, sizeof(refusal.prog), "%.*s", (int)(q - msg - 6), msg + 6);
 		if (strstr(msg, "-- BEGIN PROG LOAD LOG --"))
@@ -77,14 +79,18 @@ static void keep_refusal(const char *msg)
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	enum lw_log_level l = level == LIBBPF_WARN && !refusal.trying ? LW_LOG_WARN : LW_LOG_DEBUG;
-	char msg[8192];
 	va_list copy;
 
+	/* whole, however long: a verifier log's conclusion is at its end */
 	if (refusal.trying && level == LIBBPF_WARN) {
+		char *msg = NULL;
+
 		va_copy(copy, ap);
-		vsnprintf(msg, sizeof(msg), fmt, copy);
+		if (vasprintf(&msg, fmt, copy) >= 0) {
+			keep_refusal(msg);
+			free(msg);
+		}
 		va_end(copy);
-		keep_refusal(msg);
 	}
 	lw_vlog(l, fmt, ap);
 	return 0;
@@ -382,6 +388,28 @@ static int plan_refused(struct lw_probes *p, struct plan *pl, enum lw_hook_id h,
 	return 0;
 }
 
+/*
+ * LOOPWATCH_TEST_REFUSE=prog[,prog...]: the tests' way to have this kernel
+ * refuse programs for real. Each is loaded as a socket filter, which the
+ * kernel rejects (a socket filter has no attach target).
+ */
+static void refuse_for_tests(struct bpf_object *obj)
+{
+	const char *list = getenv("LOOPWATCH_TEST_REFUSE");
+	char name[64];
+
+	while (list && *list) {
+		size_t n = strcspn(list, ",");
+		struct bpf_program *prog;
+
+		snprintf(name, sizeof(name), "%.*s", (int)n, list);
+		prog = bpf_object__find_program_by_name(obj, name);
+		if (prog)
+			bpf_program__set_type(prog, BPF_PROG_TYPE_SOCKET_FILTER);
+		list += n + (list[n] == ',');
+	}
+}
+
 /* Open the object with this plan's settings; the programs are chosen next. */
 static int open_skel(struct lw_probes *p, const struct lw_options *o, const struct lw_kernel *k,
 		     const struct plan *pl)
@@ -406,6 +434,7 @@ static int open_skel(struct lw_probes *p, const struct lw_options *o, const stru
 	bpf_map__set_max_entries(p->skel->maps.lw_threads, o->max_threads);
 	bpf_map__set_max_entries(p->skel->maps.lw_bp_swept, o->max_sockets);
 	lw_probes_ready_config(p, o);
+	refuse_for_tests(p->skel->obj);
 	/* before 5.11 there is no task storage: a stand-in that is never used
 	 * (readiness, its only user, is off there) lets the object load */
 	if (!k->task_storage) {
