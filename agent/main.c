@@ -28,6 +28,7 @@
 #include "probes_ready.h"
 #include "readiness.h"
 #include "report.h"
+#include "runtime.h"
 #include "selfstat.h"
 #include "stall.h"
 
@@ -44,6 +45,7 @@ struct agent {
 	struct lw_outputs out;
 	struct lw_readiness ready;
 	struct lw_open_stalls open;
+	struct lw_rt_cache rt;		/* runtimes by executable (agent/runtime.h) */
 	int starve_fd;		/* armed while undrained sockets are watched */
 	bool starve_armed;
 	enum lw_view view;
@@ -172,13 +174,25 @@ static void on_ready_event(struct agent *a, int type, const union lw_event_any *
 		else if (!lw_outputs_top(&a->out))
 			lw_table_hot(stdout, &ev->hot);
 	} else {
-		lw_rd_on_undrained(&a->ready, &a->model, &ev->undrained);
+		if (!lw_rd_on_undrained(&a->ready, &a->model, &ev->undrained))
+			return;
 		if (json)
 			emit(lw_json_undrained(&a->json, now, &ev->undrained));
 		else if (!lw_outputs_top(&a->out))
 			lw_table_undrained(stdout, &ev->undrained);
 		arm_starve(a);
 	}
+}
+
+static unsigned int classify(void *ctx, uint32_t pid, uint32_t tid, struct lw_exe_id *id,
+			     enum lw_runtime *rt)
+{
+	struct agent *a = ctx;
+	unsigned int f = lw_rt_classify(&a->rt, pid, tid, id, rt);
+
+	if (f & LW_RT_F_NEW && !lw_runtime_loops(*rt))
+		lw_debug("pid %u: runtime %s, not measured as loops", pid, lw_runtime_name(*rt));
+	return f;
 }
 
 static int on_event(void *ctx, void *data, size_t len)
@@ -199,7 +213,9 @@ static int on_event(void *ctx, void *data, size_t len)
 		struct lw_stall s;
 
 		lw_stall_from_event(&ev.stall, &s);
-		lw_model_add_stall(&a->model, ev.hdr.pid, ev.hdr.comm, &s);
+		/* a park of a runtime whose threads are not loops is no stall */
+		if (!lw_model_add_stall(&a->model, ev.hdr.pid, ev.hdr.tid, ev.hdr.comm, &s))
+			break;
 		if (a->view == LW_VIEW_JSON)
 			emit(lw_json_stall(&a->json, &now, &ev.hdr, &s));
 		else
@@ -514,6 +530,9 @@ int main(int argc, char **argv)
 	if (a.view == LW_VIEW_AUTO)
 		a.view = isatty(STDOUT_FILENO) ? LW_VIEW_TOP : LW_VIEW_JSON;
 	lw_model_init(&a.model);
+	lw_rt_cache_init(&a.rt, "/proc");
+	a.model.classify = classify;
+	a.model.classify_ctx = &a;
 	lw_rd_init(&a.ready, a.opt.starve_ms);
 
 	rc = lw_probes_start(&a.probes, &a.opt, on_event, &a);

@@ -112,10 +112,32 @@ struct lw_proc *lw_model_proc(struct lw_model *m, uint32_t pid, uint64_t start_t
 	}
 	if (start_time)
 		p->start_time = start_time;
-	if (comm && comm[0])
+	if (comm && comm[0] && strncmp(p->comm, comm, sizeof(p->comm))) {
+		/* a new comm is how an exec shows: look at the executable again */
+		if (p->comm[0])
+			p->rt_done = false;
 		snprintf(p->comm, sizeof(p->comm), "%s", comm);
+	}
 	p->iv.active = true;
+	if (!p->rt_done)
+		lw_model_classify(m, p, 0);
 	return p;
+}
+
+void lw_model_classify(struct lw_model *m, struct lw_proc *p, uint32_t tid)
+{
+	unsigned int f;
+
+	if (!m->classify || (p->rt_done && !(p->rt_need_tid && tid)))
+		return;
+	f = m->classify(m->classify_ctx, p->pid, tid, &p->exe, &p->runtime);
+	p->rt_done = true;
+	p->rt_age = 0;
+	/* once a thread seen in a wait has been looked at, its verdict stands */
+	if (f & LW_RT_F_NEW)
+		p->rt_need_tid = (f & LW_RT_F_NEED_TID) && !tid;
+	else if (tid)
+		p->rt_need_tid = false;
 }
 
 static int cmp_snap(const void *a, const void *b)
@@ -161,12 +183,17 @@ int lw_model_apply_threads(struct lw_model *m, struct lw_thread_snap *snaps, siz
 			err = -ENOMEM;
 			break;
 		}
+		if (p->rt_need_tid && !t->exited)
+			lw_model_classify(m, p, snaps[i].tid);
+		p->iv.saturated += delta(t->saturated, prev ? prev->saturated : 0);
+		/* not a loop: its waits are no iterations and its parks no lag */
+		if (!lw_proc_loops(p))
+			continue;
 		if (!t->exited)
 			p->iv.loops++;
 		iters = delta(t->iterations, prev ? prev->iterations : 0);
 		p->iv.iterations += iters;
 		p->iv.stalls += delta(t->stalls, prev ? prev->stalls : 0);
-		p->iv.saturated += delta(t->saturated, prev ? prev->saturated : 0);
 		for (int s = 0; s < LW_LAG_SLOTS; s++)
 			p->iv.lag_hist[s] += delta(t->lag_hist[s], prev ? prev->lag_hist[s] : 0);
 		p->tot.lag_sum_s += (double)delta(t->busy_ns, prev ? prev->busy_ns : 0) / 1e9;
@@ -181,13 +208,18 @@ int lw_model_apply_threads(struct lw_model *m, struct lw_thread_snap *snaps, siz
 	return err;
 }
 
-void lw_model_add_stall(struct lw_model *m, uint32_t pid, const char *comm,
+bool lw_model_add_stall(struct lw_model *m, uint32_t pid, uint32_t tid, const char *comm,
 			const struct lw_stall *s)
 {
 	struct lw_proc *p = lw_model_proc(m, pid, 0, comm);
 
+	if (p && p->rt_need_tid)
+		lw_model_classify(m, p, tid);
+	if (p && !lw_proc_loops(p))
+		return false;
 	if (p && s->cause < LW_CAUSE_MAX)
 		p->iv.stalls_by_cause[s->cause]++;
+	return true;
 }
 
 static void absorb(struct lw_totals *t, const struct lw_interval *iv)
@@ -214,6 +246,11 @@ void lw_model_end_interval(struct lw_model *m)
 
 		absorb(&p->tot, &p->iv);
 		p->idle_intervals = p->iv.active ? 0 : p->idle_intervals + 1;
+		/* an exec that kept the comm shows at the next re-check */
+		if (++p->rt_age >= LW_RT_RECHECK && m->classify && p->rt_done) {
+			p->rt_done = false;
+			lw_model_classify(m, p, 0);
+		}
 		memset(&p->iv, 0, sizeof(p->iv));
 		if (!had_loops && p->idle_intervals > 0 &&
 		    (p->idle_intervals >= LW_IDLE_FORGET || !m->pid_alive(p->pid, p->start_time))) {

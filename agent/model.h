@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "loop.h"
+#include "runtime.h"
 #include "stall.h"
 
 /* Retransmits to one remote address (backpressure); the interval keeps the
@@ -59,6 +60,14 @@ struct lw_proc {
 	uint32_t pid;
 	uint64_t start_time;		/* with pid, the process's identity */
 	char comm[LW_COMM_LEN];
+	/* Its runtime (agent/runtime.h): for one whose threads are not loops,
+	 * the thread map's lag, iterations and stalls and its stall events
+	 * are left out; socket figures still count. */
+	enum lw_runtime runtime;
+	struct lw_exe_id exe;		/* what it was classified by */
+	bool rt_done;			/* classified since first seen or its exec */
+	bool rt_need_tid;		/* a thread seen in a wait call decides */
+	unsigned int rt_age;		/* intervals since its last re-check */
 	struct lw_interval iv;
 	struct lw_totals tot;
 	unsigned int idle_intervals;	/* consecutive intervals with nothing seen */
@@ -79,7 +88,18 @@ struct lw_model {
 	uint64_t events_total, lost_total;
 	/* does a pid still exist? replaced in tests */
 	bool (*pid_alive)(uint32_t pid, uint64_t start_time);
+	/* Recognises runtimes (lw_rt_classify() on rt_cache in the agent);
+	 * NULL: every process is taken as loops (the unit tests' default). */
+	unsigned int (*classify)(void *ctx, uint32_t pid, uint32_t tid, struct lw_exe_id *id,
+				 enum lw_runtime *rt);
+	void *classify_ctx;
 };
+
+/* Are the process's threads measured as loops? */
+static inline bool lw_proc_loops(const struct lw_proc *p)
+{
+	return lw_runtime_loops(p->runtime);
+}
 
 /* Lag quantile of the interval in ms: from the histogram, never above the
  * exact maximum the probes kept. */
@@ -100,8 +120,14 @@ struct lw_proc *lw_model_find(const struct lw_model *m, uint32_t pid);
  * until the next call, also when it fails part way (-ENOMEM). */
 int lw_model_apply_threads(struct lw_model *m, struct lw_thread_snap *snaps, size_t n,
 			   uint64_t epoch);
-void lw_model_add_stall(struct lw_model *m, uint32_t pid, const char *comm,
+/* A stall event of thread tid: counted, and true when it is to be reported
+ * (false for a process whose threads are not loops). */
+bool lw_model_add_stall(struct lw_model *m, uint32_t pid, uint32_t tid, const char *comm,
 			const struct lw_stall *s);
+/* Classify p now if it is due (first seen, comm changed, or a thread seen in
+ * a wait call is needed and tid is one). Called by the model itself; exposed
+ * for the readers of the thread map outside it. */
+void lw_model_classify(struct lw_model *m, struct lw_proc *p, uint32_t tid);
 /* Close the interval: totals absorb it, it is cleared, processes that exited
  * are forgotten. */
 void lw_model_end_interval(struct lw_model *m);

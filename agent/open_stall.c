@@ -110,19 +110,20 @@ int lw_open_stalls_tick(struct lw_open_stalls *os, struct lw_model *m,
 		const struct lw_open_seen *before;
 		struct lw_open_seen *s;
 		struct lw_open_stall *o;
+		struct lw_proc *p;
 
 		if (!lw_open_window(t, now_ns, &e) || e.duration_ns < threshold_ns)
+			continue;
+		p = m ? lw_model_find(m, t->pid) : NULL;
+		/* a parked thread of a runtime that is not loops hangs nothing */
+		if (p && !lw_proc_loops(p))
 			continue;
 		s = &seen[nseen++];
 		s->tid = snaps[i].tid;
 		s->started_ns = t->wait_exit_ns;
 		before = find_seen(os, s->tid);
-		if (m) {
-			struct lw_proc *p = lw_model_find(m, t->pid);
-
-			if (p && e.duration_ns > p->iv.open_stall_ns)
-				p->iv.open_stall_ns = e.duration_ns;
-		}
+		if (p && e.duration_ns > p->iv.open_stall_ns)
+			p->iv.open_stall_ns = e.duration_ns;
 		/* the same window again: once more only when twice as old */
 		if (before && before->started_ns == s->started_ns &&
 		    e.duration_ns / 2 < before->reported_ns) {

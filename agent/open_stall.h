@@ -63,7 +63,8 @@ void lw_open_stalls_free(struct lw_open_stalls *os);
  * now_ns. Fills os->out with the windows to report now and returns how many,
  * or -ENOMEM (nothing reported, the state is kept). With a model, each
  * process's iv.open_stall_ns gets its longest window at least threshold_ns
- * old, reported this tick or not. */
+ * old, reported this tick or not, and the threads of a process whose runtime
+ * is not loops (lw_proc_loops()) are left out. */
 int lw_open_stalls_tick(struct lw_open_stalls *os, struct lw_model *m,
 			const struct lw_thread_snap *snaps, size_t n, uint64_t now_ns,
 			uint64_t threshold_ns);

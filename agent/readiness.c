@@ -135,12 +135,16 @@ static struct lw_rd_pending *pending_find(struct lw_readiness *r, uint64_t sk)
 	return NULL;
 }
 
-void lw_rd_on_undrained(struct lw_readiness *r, struct lw_model *m,
+bool lw_rd_on_undrained(struct lw_readiness *r, struct lw_model *m,
 			const struct lw_undrained_event *e)
 {
 	struct lw_proc *p = lw_model_proc(m, e->hdr.pid, 0, e->hdr.comm);
 	struct lw_rd_pending *pd;
 
+	/* Go's netpoller hands the socket to a goroutine another thread runs:
+	 * the thread back in its wait was never the one to read it */
+	if (p && !lw_proc_loops(p))
+		return false;
 	if (p)
 		p->iv.undrained_et++;
 	pd = pending_find(r, e->sk);
@@ -155,7 +159,7 @@ void lw_rd_on_undrained(struct lw_readiness *r, struct lw_model *m,
 			struct lw_rd_pending *np = realloc(r->pend, cap * sizeof(*np));
 
 			if (!np)
-				return;
+				return true;
 			r->pend = np;
 			r->cap = cap;
 		}
@@ -166,6 +170,7 @@ void lw_rd_on_undrained(struct lw_readiness *r, struct lw_model *m,
 	memcpy(pd->comm, e->hdr.comm, LW_COMM_LEN);
 	pd->lport = e->lport;
 	pd->rport = e->rport;
+	return true;
 }
 
 bool lw_rd_watching(const struct lw_readiness *r)

@@ -83,7 +83,9 @@ int lw_rd_apply_threads(struct lw_readiness *r, struct lw_model *m, struct lw_rd
  * LW_RD_HERD_LINES per process and interval). */
 bool lw_rd_on_herd(struct lw_readiness *r, struct lw_model *m, const struct lw_herd_event *e);
 void lw_rd_on_hot(struct lw_readiness *r, struct lw_model *m, const struct lw_hot_event *e);
-void lw_rd_on_undrained(struct lw_readiness *r, struct lw_model *m,
+/* False (not counted, not watched for starvation, not to be printed) for a
+ * process whose threads are not loops (lw_proc_loops()). */
+bool lw_rd_on_undrained(struct lw_readiness *r, struct lw_model *m,
 			const struct lw_undrained_event *e);
 
 /* Undrained sockets still to watch: the caller polls at lw_rd_check_ms(). */

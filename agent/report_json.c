@@ -53,6 +53,10 @@ const char *lw_json_summary(struct lw_json *j, const struct timespec *now,
 
 	lw_json_begin(j, "summary", now);
 	proc_fields(j, p->pid, 0, p->comm);
+	lw_json_str(j, "runtime", lw_runtime_name(p->runtime));
+	/* a runtime whose threads are not loops: say why there is no lag */
+	if (!lw_proc_loops(p))
+		lw_json_str(j, "not_loops", lw_runtime_reason(p->runtime));
 	lw_json_u64(j, "loops", iv->loops);
 	lw_json_u64(j, "iterations", iv->iterations);
 	lw_json_num(j, "lag_p50_ms", lw_interval_lag_ms(iv, 0.50));

@@ -41,6 +41,12 @@ void lw_table_interval(FILE *out, const struct lw_model *m, const struct lw_agen
 
 		if (!iv->active)
 			continue;
+		if (!lw_proc_loops(p)) {
+			fprintf(out, "%8u %-15s %5s  runtime %s: not loops, no lag measured %7llu %6llu\n",
+				p->pid, p->comm, "-", lw_runtime_name(p->runtime),
+				(unsigned long long)iv->wakeups, (unsigned long long)iv->futile);
+			continue;
+		}
 		fprintf(out, "%8u %-15s %5u %8llu %9.3f %9.3f %9.3f %6llu %7llu %6llu\n", p->pid,
 			p->comm, iv->loops, (unsigned long long)iv->iterations,
 			lw_interval_lag_ms(iv, 0.50), lw_interval_lag_ms(iv, 0.99),

@@ -41,6 +41,7 @@ struct row {
 	double retr_s;
 	uint64_t drops;
 	char alerts[64];
+	enum lw_runtime rt;	/* not LW_RT_OTHER: threads are not loops */
 };
 
 struct evline {
@@ -341,12 +342,24 @@ static void draw_list(struct lw_top *t)
 		fmt_pct(fut, sizeof(fut), r->futile_pct / 100, r->wakeups > 0);
 		fmt_pct(rq, sizeof(rq), r->rcvq, true);
 		fmt_pct(sq, sizeof(sq), r->sndq, true);
-		snprintf(line, sizeof(line),
-			 "%7u %-15.15s %4u %8.2f %8.2f %6llu %-8s %8s %7llu %5s %5llu %5s %5s %6.1f %s",
-			 r->pid, r->comm, r->loops, r->p99, r->max, (unsigned long long)r->stalls,
-			 r->cause >= 0 ? lw_cause_name((enum lw_cause)r->cause) : "-", open_s,
-			 (unsigned long long)r->wakeups, fut, (unsigned long long)r->undrained, rq,
-			 sq, r->retr_s, r->alerts[0] ? r->alerts : "-");
+		if (!lw_runtime_loops(r->rt)) {
+			/* marked, not hidden: its socket figures still count */
+			char rt[16];
+
+			snprintf(rt, sizeof(rt), "[%s]", lw_runtime_name(r->rt));
+			snprintf(line, sizeof(line),
+				 "%7u %-15.15s %4s %8s %8s %6s %-8s %8s %7llu %5s %5llu %5s %5s %6.1f %s",
+				 r->pid, r->comm, "-", "-", "-", "-", rt, "-",
+				 (unsigned long long)r->wakeups, fut, (unsigned long long)r->undrained,
+				 rq, sq, r->retr_s, r->alerts[0] ? r->alerts : "-");
+		} else {
+			snprintf(line, sizeof(line),
+				 "%7u %-15.15s %4u %8.2f %8.2f %6llu %-8s %8s %7llu %5s %5llu %5s %5s %6.1f %s",
+				 r->pid, r->comm, r->loops, r->p99, r->max, (unsigned long long)r->stalls,
+				 r->cause >= 0 ? lw_cause_name((enum lw_cause)r->cause) : "-", open_s,
+				 (unsigned long long)r->wakeups, fut, (unsigned long long)r->undrained, rq,
+				 sq, r->retr_s, r->alerts[0] ? r->alerts : "-");
+		}
 		if (r->alerts[0] && t->colors)
 			a |= COLOR_PAIR(1) | A_BOLD;
 		if (i == t->sel)
@@ -407,6 +420,11 @@ static void draw_detail(struct lw_top *t)
 			 r->cause >= 0 ? lw_cause_name((enum lw_cause)r->cause) : "",
 			 r->cause >= 0 ? ")" : "", r->alerts[0] ? r->alerts : "none");
 		put_line(y++, line, A_BOLD | (r->alerts[0] && t->colors ? COLOR_PAIR(1) : 0));
+		if (!lw_runtime_loops(r->rt)) {
+			snprintf(line, sizeof(line), "runtime %s: threads are not loops (%s); no loop lag or stalls",
+				 lw_runtime_name(r->rt), lw_runtime_reason(r->rt));
+			put_line(y++, line, 0);
+		}
 		snprintf(line, sizeof(line),
 			 "wake-ups %llu  futile %llu  undrained ET %llu  queues rcv %.0f%% snd %.0f%% accept %.0f%%  retransmits %.1f/s  drops %llu",
 			 (unsigned long long)r->wakeups, (unsigned long long)r->futile,
@@ -561,6 +579,7 @@ void lw_top_interval(struct lw_top *t, const struct lw_model *m, const struct lw
 			r->acceptq = iv->acceptq_max_ratio;
 			r->retr_s = (double)iv->retransmits / secs;
 			r->drops = iv->drops;
+			r->rt = p->runtime;
 			if (alerts)
 				lw_alerts_names(alerts, p->pid, p->start_time, r->alerts,
 						sizeof(r->alerts));

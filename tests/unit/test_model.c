@@ -169,8 +169,8 @@ static void stall_events_count_when_the_map_lost_them(void **state)
 
 	(void)state;
 	lw_model_init(&m);
-	lw_model_add_stall(&m, 10, "srv", &s);
-	lw_model_add_stall(&m, 10, "srv", &s);
+	lw_model_add_stall(&m, 10, 11, "srv", &s);
+	lw_model_add_stall(&m, 10, 11, "srv", &s);
 	assert_int_equal(lw_interval_stalls(&lw_model_find(&m, 10)->iv), 2);
 	assert_true(lw_model_find(&m, 10)->iv.active);
 	lw_model_free(&m);
