@@ -410,6 +410,31 @@ static void refuse_for_tests(struct bpf_object *obj)
 	}
 }
 
+/* Every program of the object must serve a hook of the table: one that
+ * does not would silently never load. */
+static int check_table(struct bpf_object *obj)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, obj) {
+		const char *name = bpf_program__name(prog);
+		bool found = false;
+
+		if (!strncmp(name, "lag_", 4))
+			name += 4;
+		for (int h = 0; h < LW_HK_MAX && !found; h++)
+			for (int a = 0; a < 3 && hook_defs[h].alts[a].path && !found; a++)
+				for (int i = 0; hook_defs[h].alts[a].progs[i] && !found; i++)
+					found = !strcmp(hook_defs[h].alts[a].progs[i], name);
+		if (!found) {
+			lw_err("program %s serves no hook of the loader's table (agent/probes.c)",
+			       bpf_program__name(prog));
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 /* Open the object with this plan's settings; the programs are chosen next. */
 static int open_skel(struct lw_probes *p, const struct lw_options *o, const struct lw_kernel *k,
 		     const struct plan *pl)
@@ -419,6 +444,8 @@ static int open_skel(struct lw_probes *p, const struct lw_options *o, const stru
 		lw_err("failed to open BPF object: %s", strerror(errno));
 		return -errno;
 	}
+	if (check_table(p->skel->obj))
+		return -EINVAL;
 	p->skel->rodata->lw_filter_pids = o->npids > 0;
 	if (o->comm[0]) {
 		p->skel->rodata->lw_filter_comm = true;
@@ -517,7 +544,7 @@ int lw_probes_start(struct lw_probes *p, const struct lw_options *o, lw_event_fn
 
 		err = open_skel(p, o, &k, &pl);
 		if (err)
-			goto out;
+			goto fail;
 		plan_apply(p, &pl, &k);
 		if (!cur_alt(&pl, LW_HK_WAIT)) {
 			lw_err("kernel lacks a hook for epoll waits (%s): loop lag cannot run",
@@ -614,7 +641,6 @@ int lw_probes_start(struct lw_probes *p, const struct lw_options *o, lw_event_fn
 	return 0;
 fail:
 	lw_probes_stop(p);
-out:
 	lw_kernel_free(&k);
 	return err;
 }

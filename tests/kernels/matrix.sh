@@ -42,6 +42,17 @@ for k in $kernels; do
 		{ echo "not ok - $rel: initramfs ($(tail -1 "$d/initramfs.log"))"; failed=$((failed + 1)); continue; }
 	rc=0
 	"$here/boot.sh" "$k" "$d/initramfs.gz" "$limit" >"$d/console.log" 2>&1 || rc=$?
+	# Multi-threaded TCG now and then runs a stale int3 while the kernel
+	# patches code (a tracepoint or kprobe going away) and the guest oopses
+	# in the int3 handler: an emulator race, seen once in several runs and
+	# never on hardware. That one failure gets one more boot; any other
+	# failure, or the same twice, fails.
+	if [ "$rc" -ne 0 ] && grep -q "Oops: int3" "$d/console.log"; then
+		echo "# $rel: the guest oopsed on a stale int3 (emulator race); booting it once more"
+		mv "$d/console.log" "$d/console-int3.log"
+		rc=0
+		"$here/boot.sh" "$k" "$d/initramfs.gz" "$limit" >"$d/console.log" 2>&1 || rc=$?
+	fi
 	rm -f "$d/initramfs.gz"
 	if [ "$rc" -ne 0 ]; then
 		echo "not ok - $rel: the guest ran to its end (boot.sh status $rc)"
