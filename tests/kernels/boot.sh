@@ -7,7 +7,8 @@
 # 125 when the marker never came (a panic, or qemu failed).
 #
 # Usage: boot.sh KERNELDIR INITRAMFS [TIMEOUT_S]
-# LW_QEMU_APPEND adds kernel command-line arguments.
+# LW_QEMU_APPEND adds kernel command-line arguments; LW_QEMU_ACCEL replaces
+# "-accel tcg" (tcg,thread=single: one host thread for both vCPUs).
 set -eu
 
 [ $# -ge 2 ] && [ $# -le 3 ] || { echo "usage: boot.sh KERNELDIR INITRAMFS [TIMEOUT_S]" >&2; exit 2; }
