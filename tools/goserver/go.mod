@@ -1,0 +1,3 @@
+module loopwatch/tools/goserver
+
+go 1.19
