@@ -74,20 +74,23 @@ for k in $kernels; do
 	echo "# $rel: $p passed, $f failed in $(($(date +%s) - t0)) s"
 done
 
-# The support table: each kernel's detections and epoll hook path, as its
-# default agent's start line said them.
-echo "# kernel support (default options):"
-printf '# %-28s %-10s' kernel hooks
+# The support table: kernel x path x detection, as each agent's start line
+# said them (auto is the default options' choice).
+echo "# kernel support:"
+printf '# %-28s %-10s %-10s' kernel path hooks
 for det in loop_lag stalls herd lt_hot_loop undrained_et readiness_lag backpressure drops retransmits fd_headroom; do
 	printf ' %s' "$det"
 done
 echo
 for k in $kernels; do
 	rel=$(cat "$k/version")
-	j=$out/$rel/auto.json
-	[ -s "$j" ] || { printf '# %-28s (no start line)\n' "$rel"; continue; }
-	jq -r --arg rel "$rel" 'select(.type=="start") | "# \($rel | .[0:28] | . + " " * (28 - length)) \(.hooks | . + " " * (10 - length)) " +
-		([.detections | to_entries[] | .value | split(":")[0]] | join(" "))' "$j" | head -1
+	for p in $paths; do
+		j=$out/$rel/$p.json
+		[ -s "$j" ] || { printf '# %-28s %-10s (no start line)\n' "$rel" "$p"; continue; }
+		jq -r --arg rel "$rel" --arg p "$p" 'select(.type=="start") |
+			"# \($rel | .[0:28] | . + " " * (28 - length)) \($p | . + " " * (10 - length)) \(.hooks | . + " " * (10 - length)) " +
+			([.detections | to_entries[] | .value | split(":")[0]] | join(" "))' "$j" | head -1
+	done
 done
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
