@@ -175,7 +175,8 @@ $(BUILD)/obj-faultlab/%.o: tools/faultlab/%.c | $(BUILD)/obj-faultlab
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -pthread -c $< -o $@
 
-$(BUILD)/faultlab: $(FAULTLAB_OBJS)
+# faultlab writes JSON with the agent's escaper.
+$(BUILD)/faultlab: $(FAULTLAB_OBJS) $(BUILD)/agent/escape.o
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -pthread $^ -lresolv -lm -o $@
 
