@@ -21,11 +21,27 @@ ok() { echo "ok - $*"; }
 nok() { echo "not ok - $*"; }
 note() { echo "# $*"; }
 
-# check DESCRIPTION COMMAND...: one assertion.
+# check DESCRIPTION COMMAND...: one assertion; a failure shows what was run.
 check() {
 	local desc=$1
 	shift
-	if "$@"; then ok "$desc"; else nok "$desc"; fi
+	if "$@"; then
+		ok "$desc"
+	else
+		nok "$desc"
+		echo "#   failed: $(printf '%q ' "$@" | cut -c1-400)"
+	fi
+}
+
+# check_eq DESCRIPTION ACTUAL EXPECTED: equal as strings; a failure shows both.
+check_eq() {
+	if [ "$2" = "$3" ]; then
+		ok "$1"
+	else
+		nok "$1"
+		echo "#   expected: $3"
+		echo "#   actual:   $2"
+	fi
 }
 
 # agent_start NAME ARGS...: run the agent with JSON to $T/NAME.json and wait

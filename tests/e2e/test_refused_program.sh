@@ -49,5 +49,5 @@ fi
 # Loop lag itself refused: exit 1 and one line that says so.
 LOOPWATCH_TEST_REFUSE=enter_epoll_wait,lag_enter_epoll_wait "$LW" --json -d 1 >"$T/nolag.json" 2>"$T/nolag.err"
 rc=$?
-check "no loop lag: exit status 1 (got $rc)" [ "$rc" -eq 1 ]
+check_eq "no loop lag: exit status 1" "$rc" 1
 check "no loop lag: the line says loop lag cannot run" grep -q "loop lag cannot run" "$T/nolag.err"
