@@ -72,7 +72,8 @@ void lw_rule_input(enum lw_rule r, const struct lw_interval *iv, const struct lw
 	memset(out, 0, sizeof(*out));
 	switch (r) {
 	case LW_RULE_LOOP_LAG:
-		out->value = (double)iv->lag_max_ns / 1e6;
+		/* threads whose stalls were all parks (agent/stall.h) do not count */
+		out->value = (double)(iv->parked_threads ? iv->loop_lag_max_ns : iv->lag_max_ns) / 1e6;
 		out->threshold = c->lag_ms;
 		out->over = out->value >= out->threshold;
 		break;

@@ -213,6 +213,7 @@ static int on_event(void *ctx, void *data, size_t len)
 		struct lw_stall s;
 
 		lw_stall_from_event(&ev.stall, &s);
+		s.kind = lw_stall_kind_of(&s, lw_rd_shared_wait(&a->ready, ev.hdr.pid, ev.hdr.tid));
 		/* a park of a runtime whose threads are not loops is no stall */
 		if (!lw_model_add_stall(&a->model, ev.hdr.pid, ev.hdr.tid, ev.hdr.comm, &s))
 			break;
@@ -267,8 +268,9 @@ static void report_open_stalls(struct agent *a)
 	if (n < 0)
 		lw_warn("out of memory checking open busy windows; stalls in progress are not reported this interval");
 	for (int i = 0; i < n; i++) {
-		const struct lw_open_stall *o = &a->open.out[i];
+		struct lw_open_stall *o = &a->open.out[i];
 
+		o->s.kind = lw_stall_kind_of(&o->s, lw_rd_shared_wait(&a->ready, o->hdr.pid, o->hdr.tid));
 		lw_open_started(o, mono_ns, &now, &started);
 		if (a->view == LW_VIEW_JSON)
 			emit(lw_json_stall_in_progress(&a->json, &now, &o->hdr, &o->s, &started));

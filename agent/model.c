@@ -51,6 +51,7 @@ void lw_model_free(struct lw_model *m)
 		free(m->procs[i]);
 	free(m->procs);
 	free(m->prev);
+	free(m->kinds);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -156,6 +157,34 @@ static const struct lw_thread_snap *find_prev(const struct lw_model *m, uint32_t
 	return bsearch(&key, m->prev, m->nprev, sizeof(key), cmp_snap);
 }
 
+static struct lw_tid_kinds *tid_kinds(struct lw_model *m, uint32_t tid, bool add)
+{
+	for (size_t i = 0; i < m->nkinds; i++)
+		if (m->kinds[i].tid == tid)
+			return &m->kinds[i];
+	if (!add || m->nkinds >= LW_MAX_TID_KINDS)
+		return NULL;
+	if (m->nkinds == m->kinds_cap) {
+		size_t cap = m->kinds_cap ? m->kinds_cap * 2 : 32;
+		struct lw_tid_kinds *k = realloc(m->kinds, cap * sizeof(*k));
+
+		if (!k)
+			return NULL;
+		m->kinds = k;
+		m->kinds_cap = cap;
+	}
+	m->kinds[m->nkinds] = (struct lw_tid_kinds){ .tid = tid };
+	return &m->kinds[m->nkinds++];
+}
+
+/* Every stall event of the thread this interval was a park. */
+static bool thread_parked(struct lw_model *m, uint32_t tid)
+{
+	const struct lw_tid_kinds *k = m->nkinds ? tid_kinds(m, tid, false) : NULL;
+
+	return k && k->parked && !k->loop;
+}
+
 static uint64_t delta(uint64_t now, uint64_t before)
 {
 	return now >= before ? now - before : now;
@@ -197,8 +226,16 @@ int lw_model_apply_threads(struct lw_model *m, struct lw_thread_snap *snaps, siz
 		for (int s = 0; s < LW_LAG_SLOTS; s++)
 			p->iv.lag_hist[s] += delta(t->lag_hist[s], prev ? prev->lag_hist[s] : 0);
 		p->tot.lag_sum_s += (double)delta(t->busy_ns, prev ? prev->busy_ns : 0) / 1e9;
-		if (iters && t->max_epoch[slot] == epoch && t->max_lag_ns[slot] > p->iv.lag_max_ns)
-			p->iv.lag_max_ns = t->max_lag_ns[slot];
+		if (iters && t->max_epoch[slot] == epoch) {
+			uint64_t lag = t->max_lag_ns[slot];
+
+			if (lag > p->iv.lag_max_ns)
+				p->iv.lag_max_ns = lag;
+			if (thread_parked(m, snaps[i].tid))
+				p->iv.parked_threads++;
+			else if (lag > p->iv.loop_lag_max_ns)
+				p->iv.loop_lag_max_ns = lag;
+		}
 	}
 	/* even a partial fold is the new baseline: the next one counts from
 	 * here, not twice, and the array is never leaked */
@@ -215,10 +252,19 @@ bool lw_model_add_stall(struct lw_model *m, uint32_t pid, uint32_t tid, const ch
 
 	if (p && p->rt_need_tid)
 		lw_model_classify(m, p, tid);
+	struct lw_tid_kinds *k;
+
 	if (p && !lw_proc_loops(p))
 		return false;
 	if (p && s->cause < LW_CAUSE_MAX)
 		p->iv.stalls_by_cause[s->cause]++;
+	if (p && s->kind == LW_KIND_PARKED)
+		p->iv.parked_stalls++;
+	k = tid_kinds(m, tid, true);
+	if (k && s->kind == LW_KIND_PARKED)
+		k->parked++;
+	else if (k)
+		k->loop++;
 	return true;
 }
 
@@ -260,6 +306,7 @@ void lw_model_end_interval(struct lw_model *m)
 		m->procs[keep++] = p;
 	}
 	m->nprocs = keep;
+	m->nkinds = 0;
 	m->events_total += m->events;
 	m->lost_total += m->lost_events;
 	m->events = 0;

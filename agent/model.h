@@ -33,6 +33,12 @@ struct lw_interval {
 					 * tick, once old enough (agent/open_stall.h) */
 	uint64_t stalls;		/* from the thread map: never lost */
 	uint64_t stalls_by_cause[LW_CAUSE_MAX]; /* from stall events */
+	uint64_t parked_stalls;		/* of the stall events, kind parked */
+	/* Threads whose every stall event this interval was parked
+	 * (lw_stall_kind_of()), and the largest lag of the others: the
+	 * loop_lag rule reads that one when there are parked threads. */
+	uint32_t parked_threads;
+	uint64_t loop_lag_max_ns;
 	uint64_t wakeups, futile, herds, lt_hot_loops, undrained_et, et_starved;
 	uint64_t ready_hist[LW_LAG_SLOTS];
 	uint64_t ready_max_ns;
@@ -79,8 +85,18 @@ struct lw_thread_snap {
 	struct lw_thread t;
 };
 
+/* Kinds of one thread's stall events this interval. */
+struct lw_tid_kinds {
+	uint32_t tid;
+	uint32_t loop, parked;
+};
+#define LW_MAX_TID_KINDS 4096
+
 struct lw_model {
 	struct lw_proc **procs;		/* sorted by pid */
+	struct lw_tid_kinds *kinds;	/* this interval's, unsorted; bounded: a
+					 * thread with no room counts as a loop */
+	size_t nkinds, kinds_cap;
 	size_t nprocs, cap;
 	struct lw_thread_snap *prev;	/* last interval's snapshot, sorted by tid */
 	size_t nprev;
@@ -120,8 +136,8 @@ struct lw_proc *lw_model_find(const struct lw_model *m, uint32_t pid);
  * until the next call, also when it fails part way (-ENOMEM). */
 int lw_model_apply_threads(struct lw_model *m, struct lw_thread_snap *snaps, size_t n,
 			   uint64_t epoch);
-/* A stall event of thread tid: counted, and true when it is to be reported
- * (false for a process whose threads are not loops). */
+/* A stall event of thread tid: counted (by s->kind too), and true when it
+ * is to be reported (false for a process whose threads are not loops). */
 bool lw_model_add_stall(struct lw_model *m, uint32_t pid, uint32_t tid, const char *comm,
 			const struct lw_stall *s);
 /* Classify p now if it is due (first seen, comm changed, or a thread seen in

@@ -23,6 +23,7 @@ static void stall_fields(struct lw_json *j, const struct lw_event_hdr *h, const 
 	lw_json_obj_end(j);
 	if (s->syscall[0])
 		lw_json_str(j, "syscall", s->syscall);
+	lw_json_str(j, "kind", lw_stall_kind_name(s->kind));
 }
 
 const char *lw_json_stall(struct lw_json *j, const struct timespec *now,
@@ -63,6 +64,7 @@ const char *lw_json_summary(struct lw_json *j, const struct timespec *now,
 	lw_json_num(j, "lag_p99_ms", lw_interval_lag_ms(iv, 0.99));
 	lw_json_num(j, "lag_max_ms", (double)iv->lag_max_ns / 1e6);
 	lw_json_u64(j, "stalls", lw_interval_stalls(iv));
+	lw_json_u64(j, "parked_stalls", iv->parked_stalls);
 	lw_json_u64(j, "wakeups", iv->wakeups);
 	lw_json_u64(j, "futile", iv->futile);
 	lw_json_u64(j, "herds", iv->herds);

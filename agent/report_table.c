@@ -6,10 +6,11 @@
 static void table_stall(FILE *out, const char *what, const struct lw_event_hdr *h,
 			const struct lw_stall *s)
 {
-	fprintf(out, "%s pid %u tid %u %-15s %8.1f ms  cause %-8s (cpu %.1f, runqueue %.1f, blocked %.1f%s%s)\n",
+	fprintf(out, "%s pid %u tid %u %-15s %8.1f ms  cause %-8s (cpu %.1f, runqueue %.1f, blocked %.1f%s%s)%s\n",
 		what, h->pid, h->tid, h->comm, s->duration_ms, lw_cause_name(s->cause),
 		s->part_ms[LW_CAUSE_CPU], s->part_ms[LW_CAUSE_RUNQUEUE],
-		s->part_ms[LW_CAUSE_BLOCKED], s->syscall[0] ? " in " : "", s->syscall);
+		s->part_ms[LW_CAUSE_BLOCKED], s->syscall[0] ? " in " : "", s->syscall,
+		s->kind == LW_KIND_PARKED ? "  parked (shared epoll, futex): no loop_lag" : "");
 }
 
 void lw_table_stall(FILE *out, const struct lw_event_hdr *h, const struct lw_stall *s)

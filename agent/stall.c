@@ -15,6 +15,19 @@ const char *lw_cause_name(enum lw_cause cause)
 	return cause < LW_CAUSE_MAX ? cause_names[cause] : "unknown";
 }
 
+const char *lw_stall_kind_name(enum lw_stall_kind kind)
+{
+	return kind == LW_KIND_PARKED ? "parked" : "loop";
+}
+
+enum lw_stall_kind lw_stall_kind_of(const struct lw_stall *s, bool shared_wait)
+{
+	if (!shared_wait || s->cause != LW_CAUSE_BLOCKED)
+		return LW_KIND_LOOP;
+	return !strcmp(s->syscall, "futex") || !strcmp(s->syscall, "futex_waitv") ? LW_KIND_PARKED
+										  : LW_KIND_LOOP;
+}
+
 void lw_stall_from_event(const struct lw_stall_event *e, struct lw_stall *out)
 {
 	uint64_t parts[LW_CAUSE_MAX] = { e->cpu_ns, e->runq_ns, e->blocked_ns };

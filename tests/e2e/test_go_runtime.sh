@@ -141,3 +141,41 @@ check "redis: summaries say runtime other with a loop" q go \
 	"[.[] | select(.type==\"summary\" and .pid==$REDIS_PID)] | length > 0 and all(.runtime==\"other\" and (has(\"not_loops\") | not)) and any(.loops >= 1)"
 check "redis: the summaries count its stalls" q go \
 	"([.[] | select(.type==\"summary\" and .pid==$REDIS_PID) | .stalls] | add) >= 3"
+check "redis: its stalls are kind loop" q go \
+	"[.[] | select(.type==\"stall\" and .pid==$REDIS_PID)] | length > 0 and all(.kind==\"loop\")"
+
+# Phase 2, the rule for what is not recognised (docs/runtimes.md "Parked
+# threads"): the same Go server with its Go notes and sections removed is
+# not recognised; its threads take turns on one epoll instance and park in
+# futex, so those stalls are kind parked and loop_lag skips them. Redis, a
+# single-threaded loop, keeps kind loop. Light load only: a CPU-starved
+# pool thread's runqueue stalls would be loop stalls, rightly.
+for p in "$NE_PID" "$PROM_PID" "$GS_PID"; do kill "$p" 2>/dev/null; done
+objcopy --remove-section=.note.go.buildid --remove-section=.go.buildinfo \
+	"$T/goserver" "$T/gs-unknown" 2>"$T/objcopy.err"
+check "objcopy makes a Go server with no Go note or section" \
+	bash -c "[ -x '$T/gs-unknown' ] && ! readelf -S -W '$T/gs-unknown' | grep -q 'go.buildid\|go.buildinfo'"
+GU_PORT=$(free_port 18180)
+"$T/gs-unknown" -addr "127.0.0.1:$GU_PORT" -work 16 >"$T/gu.out" 2>"$T/gu.err" &
+GU_PID=$!
+FL_PIDS+=("$GU_PID")
+check "the unrecognised Go server answers" wait_for 10 curl -sf -o /dev/null "http://127.0.0.1:$GU_PORT/"
+agent_start parked || exit 0
+(end=$((SECONDS + 9)); while [ $SECONDS -lt $end ]; do
+	curl -s -o /dev/null "http://127.0.0.1:$GU_PORT/work"; sleep 0.2; done) &
+SCRAPER=$!
+sleep 3
+redis-cli -p "$REDIS_PORT" DEBUG SLEEP 0.15 >>"$T/redis-cli.out" 2>&1
+wait "$SCRAPER"
+check "agent (phase 2) exits 0 on SIGINT" agent_stop
+note "unrecognised Go server (pid $GU_PID) stalls by kind: $(v parked "[.[] | select(.type==\"stall\" and .pid==$GU_PID)] | group_by(.kind) | map({(.[0].kind): length}) | add")"
+note "its summaries [loops, lag_max_ms, stalls, parked_stalls]: $(v parked "[.[] | select(.type==\"summary\" and .pid==$GU_PID) | [.loops, .lag_max_ms, .stalls, .parked_stalls]]")"
+check "unrecognised Go server: summaries say runtime other" q parked \
+	"[.[] | select(.type==\"summary\" and .pid==$GU_PID)] | length > 0 and all(.runtime==\"other\")"
+check "unrecognised Go server: its futex stalls are reported, most (80 %) kind parked" q parked \
+	"[.[] | select(.type==\"stall\" and .pid==$GU_PID and .syscall==\"futex\")] as \$f |
+	 (\$f | length) > 0 and ([\$f[] | select(.kind==\"parked\")] | length) >= 0.8 * (\$f | length)"
+check "unrecognised Go server: no loop_lag alert" q parked \
+	"[.[] | select(.type==\"alert\" and .rule==\"loop_lag\" and .pid==$GU_PID)] | length == 0"
+check "redis (phase 2): its DEBUG SLEEP is a stall of kind loop" q parked \
+	"[.[] | select(.type==\"stall\" and .pid==$REDIS_PID and .duration_ms >= 140)] | length == 1 and all(.kind==\"loop\")"

@@ -74,7 +74,7 @@ static void stall_line_has_the_contract_fields(void **state)
 	assert_string_equal(line, "{\"type\":\"stall\",\"time\":\"1970-01-01T00:00:00.000Z\","
 				  "\"pid\":7,\"tid\":8,\"comm\":\"we\\\"ird\",\"duration_ms\":100.500,"
 				  "\"cause\":\"blocked\",\"parts\":{\"cpu\":0.000,\"runqueue\":0.000,"
-				  "\"blocked\":100.500},\"syscall\":\"fsync\"}\n");
+				  "\"blocked\":100.500},\"syscall\":\"fsync\",\"kind\":\"loop\"}\n");
 	lw_json_free(&j);
 }
 

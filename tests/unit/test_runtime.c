@@ -682,6 +682,145 @@ static void tokio_classified_by_a_waiting_thread(void **state)
 	lw_model_free(&m);
 }
 
+/* --- parked threads of no recognised runtime (agent/stall.h) --- */
+
+static struct lw_stall blocked_in(const char *sys, enum lw_cause cause)
+{
+	struct lw_stall s = { .duration_ms = 300, .cause = cause };
+
+	snprintf(s.syscall, sizeof(s.syscall), "%s", cause == LW_CAUSE_BLOCKED ? sys : "");
+	s.part_ms[cause] = 300;
+	return s;
+}
+
+/* Parked only when blocked in futex on a shared epoll instance: a loop
+ * blocked on a mutex alone on its instance (Redis, nginx, one epoll per
+ * thread) stays a loop stall, and so does anything not a futex sleep. */
+static void parked_needs_futex_and_a_shared_instance(void **state)
+{
+	struct lw_stall futex = blocked_in("futex", LW_CAUSE_BLOCKED);
+	struct lw_stall waitv = blocked_in("futex_waitv", LW_CAUSE_BLOCKED);
+	struct lw_stall sleep = blocked_in("clock_nanosleep", LW_CAUSE_BLOCKED);
+	struct lw_stall cpu = blocked_in("", LW_CAUSE_CPU);
+	struct lw_stall runq = blocked_in("", LW_CAUSE_RUNQUEUE);
+
+	(void)state;
+	assert_int_equal(lw_stall_kind_of(&futex, true), LW_KIND_PARKED);
+	assert_int_equal(lw_stall_kind_of(&waitv, true), LW_KIND_PARKED);
+	assert_int_equal(lw_stall_kind_of(&futex, false), LW_KIND_LOOP);
+	assert_int_equal(lw_stall_kind_of(&sleep, true), LW_KIND_LOOP);
+	assert_int_equal(lw_stall_kind_of(&cpu, true), LW_KIND_LOOP);
+	assert_int_equal(lw_stall_kind_of(&runq, true), LW_KIND_LOOP);
+	assert_string_equal(lw_stall_kind_name(LW_KIND_PARKED), "parked");
+	assert_string_equal(lw_stall_kind_name(LW_KIND_LOOP), "loop");
+}
+
+static void rd_thread(struct lw_rd_snap *s, uint32_t pid, uint32_t tid, int32_t epfd, bool exited)
+{
+	memset(s, 0, sizeof(*s));
+	s->tid = tid;
+	s->t.pid = pid;
+	s->t.start_time = tid;
+	s->t.proc_start_time = 1000 + pid;
+	s->t.epfd = epfd;
+	s->t.exited = exited;
+}
+
+/* Shared: another live thread of the same process last waited on the same
+ * epoll fd. An fd number of another process, an exited thread, a thread not
+ * in the snapshot: not shared. */
+static void shared_wait_is_per_process_and_live(void **state)
+{
+	struct lw_rd_snap *s = calloc(6, sizeof(*s));
+	struct lw_readiness r;
+	struct lw_model m;
+
+	(void)state;
+	lw_model_init(&m);
+	lw_rd_init(&r, 200);
+	rd_thread(&s[0], 50, 52, 5, false);
+	rd_thread(&s[1], 50, 51, 5, false);
+	rd_thread(&s[2], 50, 53, 9, false);
+	rd_thread(&s[3], 50, 54, 9, true);	/* exited */
+	rd_thread(&s[4], 60, 61, 5, false);	/* fd 5 of another process */
+	rd_thread(&s[5], 50, 55, -1, false);	/* not in an epoll wait */
+	assert_int_equal(lw_rd_apply_threads(&r, &m, s, 6, 0), 0);
+	assert_true(lw_rd_shared_wait(&r, 50, 51));
+	assert_true(lw_rd_shared_wait(&r, 50, 52));
+	assert_false(lw_rd_shared_wait(&r, 50, 53));
+	assert_false(lw_rd_shared_wait(&r, 60, 61));
+	assert_false(lw_rd_shared_wait(&r, 50, 55));
+	assert_false(lw_rd_shared_wait(&r, 50, 99));
+	assert_false(lw_rd_shared_wait(&r, 60, 51));	/* tid of another pid */
+	lw_rd_free(&r);
+	lw_model_free(&m);
+}
+
+/* One interval of pid 50 (no runtime recognised): thread 51 lagged 300 ms
+ * with stalls of kind k51, thread 53 lagged 20 ms. */
+static void parked_interval(struct lw_model *m, uint64_t e, const enum lw_stall_kind *k51, int n51)
+{
+	struct lw_thread_snap *s = calloc(2, sizeof(*s));
+	struct lw_stall st = blocked_in("futex", LW_CAUSE_BLOCKED);
+
+	busy_thread(&s[0], 50, 51, e);
+	busy_thread(&s[1], 50, 53, e);
+	s[1].t.max_lag_ns[e & 1] = 20 * MS;
+	for (int i = 0; i < n51; i++) {
+		st.kind = k51[i];
+		assert_true(lw_model_add_stall(m, 50, 51, "p50", &st));
+	}
+	assert_int_equal(lw_model_apply_threads(m, s, 2, e), 0);
+}
+
+/* loop_lag skips a thread whose stalls were all parks; the summary still
+ * shows its lag and counts its stalls, parked ones apart. One loop stall
+ * of the thread in an interval and it counts again. */
+static void loop_lag_skips_parked_threads(void **state)
+{
+	static const enum lw_stall_kind parked[2] = { LW_KIND_PARKED, LW_KIND_PARKED };
+	static const enum lw_stall_kind mixed[2] = { LW_KIND_PARKED, LW_KIND_LOOP };
+	struct fake_rt f = { 0 };
+	struct lw_alert_cfg cfg;
+	struct lw_alerts a;
+	struct lw_model m;
+	struct lw_rule_input in;
+	unsigned int fired[2] = { 0 };
+	struct lw_proc *p;
+	uint64_t e = 0;
+
+	(void)state;
+	model_init(&m, &f);
+	lw_alert_cfg_defaults(&cfg);
+	lw_alerts_init(&a, &cfg);
+	for (; e < 5; e++) {
+		parked_interval(&m, e, parked, 2);
+		p = lw_model_find(&m, 50);
+		assert_int_equal(p->iv.lag_max_ns, 300 * MS);
+		assert_int_equal(p->iv.parked_threads, 1);
+		assert_int_equal(p->iv.loop_lag_max_ns, 20 * MS);
+		assert_int_equal(p->iv.parked_stalls, 2);
+		assert_int_equal(p->iv.stalls_by_cause[LW_CAUSE_BLOCKED], 2);
+		lw_rule_input(LW_RULE_LOOP_LAG, &p->iv, &cfg, &in);
+		assert_true(in.value < 21 && !in.over);
+		assert_int_equal(lw_alerts_evaluate(&a, &m, collect, fired), 0);
+		lw_model_end_interval(&m);
+	}
+	assert_int_equal(fired[1], 0);
+	for (; e < 8; e++) {
+		parked_interval(&m, e, mixed, 2);
+		p = lw_model_find(&m, 50);
+		assert_int_equal(p->iv.parked_threads, 0);
+		lw_rule_input(LW_RULE_LOOP_LAG, &p->iv, &cfg, &in);
+		assert_true(in.over);
+		assert_int_equal(lw_alerts_evaluate(&a, &m, collect, fired), 0);
+		lw_model_end_interval(&m);
+	}
+	assert_int_equal(fired[1], 1);
+	lw_alerts_free(&a);
+	lw_model_free(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -701,6 +840,9 @@ int main(void)
 		cmocka_unit_test(comm_change_and_recheck_classify_again),
 		cmocka_unit_test(tokio_classified_by_a_waiting_thread),
 		cmocka_unit_test(go_undrained_et_is_not_reported),
+		cmocka_unit_test(parked_needs_futex_and_a_shared_instance),
+		cmocka_unit_test(shared_wait_is_per_process_and_live),
+		cmocka_unit_test(loop_lag_skips_parked_threads),
 	};
 
 	return cmocka_run_group_tests(tests, setup_dir, teardown_dir);
