@@ -268,6 +268,14 @@ const char *lw_prom_render(struct lw_prom *p, const struct lw_model *m,
 		count(p, m->procs[idx[i]]->iv.loops);
 	}
 
+	family(p, "loopwatch_process_runtime_info", "gauge",
+	       "The runtime recognised: go or tokio (threads not measured as loops: no loop lag or stalls), other (each thread in a wait call is a loop).");
+	for (size_t i = 0; i < n; i++) {
+		putf(p, "loopwatch_process_runtime_info{%s,runtime=\"%s\"}", lab[i].s,
+		     lw_runtime_name(m->procs[idx[i]]->runtime));
+		count(p, 1);
+	}
+
 	family(p, "loopwatch_loop_stalls_total", "counter",
 	       "Loop iterations at least --stall-ms long, by their largest part.");
 	for (size_t i = 0; i < n; i++) {

@@ -21,6 +21,7 @@
 #include "alerts.h"
 #include "model.h"
 #include "open_stall.h"
+#include "prom.h"
 #include "readiness.h"
 #include "report.h"
 #include "runtime.h"
@@ -682,6 +683,30 @@ static void tokio_classified_by_a_waiting_thread(void **state)
 	lw_model_free(&m);
 }
 
+/* The textfile names each process's runtime; a Go process's lag series
+ * are empty. */
+static void textfile_names_the_runtime(void **state)
+{
+	struct fake_rt f = { 0 };
+	struct lw_prom pr = { 0 };
+	struct lw_model m;
+	const char *text;
+	size_t len = 0;
+
+	(void)state;
+	model_init(&m, &f);
+	assert_int_equal(lw_model_apply_threads(&m, two_procs(0), 2, 0), 0);
+	text = lw_prom_render(&pr, &m, NULL, 100, &len);
+	assert_non_null(text);
+	assert_non_null(strstr(text, "# TYPE loopwatch_process_runtime_info gauge\n"));
+	assert_non_null(strstr(text, "loopwatch_process_runtime_info{pid=\"10\",comm=\"p10\",runtime=\"go\"} 1\n"));
+	assert_non_null(strstr(text, "loopwatch_process_runtime_info{pid=\"20\",comm=\"p20\",runtime=\"other\"} 1\n"));
+	assert_non_null(strstr(text, "loopwatch_loop_lag_max_seconds{pid=\"10\",comm=\"p10\"} 0\n"));
+	assert_non_null(strstr(text, "loopwatch_loop_threads{pid=\"10\",comm=\"p10\"} 0\n"));
+	lw_prom_free(&pr);
+	lw_model_free(&m);
+}
+
 /* --- parked threads of no recognised runtime (agent/stall.h) --- */
 
 static struct lw_stall blocked_in(const char *sys, enum lw_cause cause)
@@ -843,6 +868,7 @@ int main(void)
 		cmocka_unit_test(parked_needs_futex_and_a_shared_instance),
 		cmocka_unit_test(shared_wait_is_per_process_and_live),
 		cmocka_unit_test(loop_lag_skips_parked_threads),
+		cmocka_unit_test(textfile_names_the_runtime),
 	};
 
 	return cmocka_run_group_tests(tests, setup_dir, teardown_dir);
