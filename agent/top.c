@@ -452,6 +452,15 @@ static void draw_detail(struct lw_top *t)
 		else
 			snprintf(rate, sizeof(rate), "-");
 		thread_name(s->t.pid, s->tid, name, sizeof(name));
+		if (r && !lw_runtime_loops(r->rt)) {
+			/* the probes' raw counts of a thread that is not a loop
+			 * would read as stalls: only its state is shown */
+			snprintf(line, sizeof(line), "%8u %-16s %-8s %9s %8s %12s", s->tid, name,
+				 s->t.exited ? "exited" : s->t.in_wait ? "waiting" : "busy", "-", "-",
+				 "-");
+			put_line(y++, line, 0);
+			continue;
+		}
 		for (int k = 0; k < LW_LAG_SLOTS; k++)
 			hist[k] = s->t.lag_hist[k];
 		snprintf(line, sizeof(line), "%8u %-16s %-8s %9s %8llu %12.3f", s->tid, name,
