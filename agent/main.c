@@ -212,11 +212,12 @@ static int on_event(void *ctx, void *data, size_t len)
 	case LW_EV_STALL: {
 		struct lw_stall s;
 
+		/* a park of a runtime whose threads are not loops is no stall */
+		if (!lw_model_is_loop(&a->model, ev.hdr.pid, ev.hdr.tid, ev.hdr.comm))
+			break;
 		lw_stall_from_event(&ev.stall, &s);
 		s.kind = lw_stall_kind_of(&s, lw_rd_shared_wait(&a->ready, ev.hdr.pid, ev.hdr.tid));
-		/* a park of a runtime whose threads are not loops is no stall */
-		if (!lw_model_add_stall(&a->model, ev.hdr.pid, ev.hdr.tid, ev.hdr.comm, &s))
-			break;
+		lw_model_add_stall(&a->model, ev.hdr.pid, ev.hdr.tid, ev.hdr.comm, &s);
 		if (a->view == LW_VIEW_JSON)
 			emit(lw_json_stall(&a->json, &now, &ev.hdr, &s));
 		else

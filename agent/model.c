@@ -245,17 +245,24 @@ int lw_model_apply_threads(struct lw_model *m, struct lw_thread_snap *snaps, siz
 	return err;
 }
 
-bool lw_model_add_stall(struct lw_model *m, uint32_t pid, uint32_t tid, const char *comm,
-			const struct lw_stall *s)
+bool lw_model_is_loop(struct lw_model *m, uint32_t pid, uint32_t tid, const char *comm)
 {
 	struct lw_proc *p = lw_model_proc(m, pid, 0, comm);
 
 	if (p && p->rt_need_tid)
 		lw_model_classify(m, p, tid);
-	struct lw_tid_kinds *k;
+	return !p || lw_proc_loops(p);
+}
 
-	if (p && !lw_proc_loops(p))
+bool lw_model_add_stall(struct lw_model *m, uint32_t pid, uint32_t tid, const char *comm,
+			const struct lw_stall *s)
+{
+	struct lw_tid_kinds *k;
+	struct lw_proc *p;
+
+	if (!lw_model_is_loop(m, pid, tid, comm))
 		return false;
+	p = lw_model_find(m, pid);
 	if (p && s->cause < LW_CAUSE_MAX)
 		p->iv.stalls_by_cause[s->cause]++;
 	if (p && s->kind == LW_KIND_PARKED)

@@ -136,6 +136,8 @@ struct lw_proc *lw_model_find(const struct lw_model *m, uint32_t pid);
  * until the next call, also when it fails part way (-ENOMEM). */
 int lw_model_apply_threads(struct lw_model *m, struct lw_thread_snap *snaps, size_t n,
 			   uint64_t epoch);
+/* Is thread tid of pid (classified now if due) to be measured as a loop? */
+bool lw_model_is_loop(struct lw_model *m, uint32_t pid, uint32_t tid, const char *comm);
 /* A stall event of thread tid: counted (by s->kind too), and true when it
  * is to be reported (false for a process whose threads are not loops). */
 bool lw_model_add_stall(struct lw_model *m, uint32_t pid, uint32_t tid, const char *comm,
