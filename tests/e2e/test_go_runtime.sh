@@ -7,7 +7,8 @@
 # stall, stall_in_progress or loop_lag alert, and their summaries say
 # runtime go, loops 0 and why. In the same agent run, redis-server's DEBUG
 # SLEEP 0.15 is still one stall each, blocked in (clock_)nanosleep, for
-# redis's pid. Loopback only.
+# redis's pid. Phase 2: a Go server stripped of its Go notes falls to the
+# parked rule; phase 3: loops blocked on a mutex stay stalls. Loopback only.
 . "$(dirname "$0")/lib.sh"
 
 RUN_S=14
@@ -179,3 +180,25 @@ check "unrecognised Go server: no loop_lag alert" q parked \
 	"[.[] | select(.type==\"alert\" and .rule==\"loop_lag\" and .pid==$GU_PID)] | length == 0"
 check "redis (phase 2): its DEBUG SLEEP is a stall of kind loop" q parked \
 	"[.[] | select(.type==\"stall\" and .pid==$REDIS_PID and .duration_ms >= 140)] | length == 1 and all(.kind==\"loop\")"
+
+# Phase 3, real stalls stay real: a single-threaded loop and a
+# thread-per-loop server (one epoll each) blocked on a mutex held by another
+# thread (faultlab stall --cause lock) are stalls blocked in futex, kind
+# loop, one per injection on the injecting thread.
+for k in 1 2; do
+	agent_start "lock$k" -c faultlab || continue
+	faultlab_run "lock$k" stall --cause lock --ms 100 --every-ms 400 --count 3 --threads "$k"
+	check "lock, $k loop thread(s): faultlab ran" [ $? -eq 0 ]
+	check "lock, $k loop thread(s): agent exits 0 on SIGINT" agent_stop
+	pid=$(fl "lock$k" .pid)
+	jq -s '[.[] | select(.event=="inject")]' "$T/lock$k.fl" >"$T/lock$k.inj"
+	note "lock, $k: injected $(jq -c '[.[] | [.tid, .ms]]' "$T/lock$k.inj"); reported $(v "lock$k" "[.[] | select(.type==\"stall\" and .pid==$pid) | [.tid, .duration_ms, .cause, .syscall, .kind]]")"
+	check "lock, $k loop thread(s): one stall per injection, on its thread" q "lock$k" \
+		"([.[] | select(.type==\"stall\" and .pid==$pid) | .tid] | sort) == ($(jq -c '[.[].tid] | sort' "$T/lock$k.inj"))"
+	check "lock, $k loop thread(s): all blocked in futex, kind loop" q "lock$k" \
+		"[.[] | select(.type==\"stall\" and .pid==$pid)] | length > 0 and all(.cause==\"blocked\" and .syscall==\"futex\" and .kind==\"loop\")"
+	check "lock, $k loop thread(s): durations within 15 % or 10 ms of 100 ms" q "lock$k" \
+		"[.[] | select(.type==\"stall\" and .pid==$pid)] | all(((.duration_ms - 100) | fabs) <= 15)"
+	check "lock, $k loop thread(s): summaries say runtime other, parked_stalls 0" q "lock$k" \
+		"[.[] | select(.type==\"summary\" and .pid==$pid)] | length > 0 and all(.runtime==\"other\" and .parked_stalls==0)"
+done

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The stall injectors: cpu, sleep, fsync, dns, runqueue (see inject.h).
+ * The stall injectors: cpu, sleep, fsync, dns, runqueue, lock (see inject.h).
  */
 #include <arpa/inet.h>
 #include <arpa/nameser.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,7 @@ static const char *const cause_names[] = {
 	[FL_CAUSE_FSYNC] = "fsync",
 	[FL_CAUSE_DNS] = "dns",
 	[FL_CAUSE_RUNQUEUE] = "runqueue",
+	[FL_CAUSE_LOCK] = "lock",
 	[FL_CAUSE_NONE] = "none",
 };
 
@@ -80,6 +82,26 @@ static void warn_rt_budget(double ms)
 	fclose(f);
 }
 
+/* lock: each kick, take the mutex and keep it for the stall's length. It
+ * never waits on epoll, so it is no loop thread of its own. */
+static void *holder_main(void *arg)
+{
+	struct fl_injector *inj = arg;
+
+	fl_name_thread("fl-holder");
+	for (;;) {
+		while (sem_wait(&inj->go) < 0)
+			;
+		if (atomic_load(&inj->holder_stop))
+			break;
+		pthread_mutex_lock(&inj->mu);
+		atomic_store(&inj->held, 1);
+		fl_sleep_until_ns(fl_now_ns() + inj->len_ns);
+		pthread_mutex_unlock(&inj->mu);
+	}
+	return NULL;
+}
+
 int fl_injector_prepare(struct fl_injector *inj, enum fl_cause c,
 			double ms, int idx)
 {
@@ -104,6 +126,15 @@ int fl_injector_prepare(struct fl_injector *inj, enum fl_cause c,
 			fl_fail_errno("dns: cannot start responder on 127.0.0.1");
 			return -1;
 		}
+		break;
+	case FL_CAUSE_LOCK:
+		pthread_mutex_init(&inj->mu, NULL);
+		sem_init(&inj->go, 0, 0);
+		if (pthread_create(&inj->holder, NULL, holder_main, inj)) {
+			fl_fail("lock: cannot start the holder thread");
+			return -1;
+		}
+		inj->holder_started = true;
 		break;
 	case FL_CAUSE_FSYNC:
 		/* /var/tmp, not /tmp: tmpfs makes fsync a no-op. */
@@ -214,6 +245,18 @@ static void fire_runqueue(struct fl_injector *inj)
 		;
 }
 
+/* The holder takes the mutex; the loop then blocks on it (a futex wait)
+ * until the holder lets go, as a loop blocked on a lock held elsewhere. */
+static void fire_lock(struct fl_injector *inj)
+{
+	atomic_store(&inj->held, 0);
+	sem_post(&inj->go);
+	while (!atomic_load(&inj->held))
+		sched_yield();
+	pthread_mutex_lock(&inj->mu);
+	pthread_mutex_unlock(&inj->mu);
+}
+
 double fl_injector_fire(struct fl_injector *inj)
 {
 	int64_t start = fl_now_ns();
@@ -235,6 +278,9 @@ double fl_injector_fire(struct fl_injector *inj)
 	case FL_CAUSE_RUNQUEUE:
 		fire_runqueue(inj);
 		break;
+	case FL_CAUSE_LOCK:
+		fire_lock(inj);
+		break;
 	case FL_CAUSE_NONE:
 		break;
 	}
@@ -255,6 +301,14 @@ void fl_injector_release(struct fl_injector *inj)
 		fl_hog_stop(&inj->hog);
 	if (inj->cause == FL_CAUSE_DNS)
 		fl_dns_stop(&inj->dns);
+	if (inj->holder_started) {
+		atomic_store(&inj->holder_stop, true);
+		sem_post(&inj->go);
+		pthread_join(inj->holder, NULL);
+		inj->holder_started = false;
+		sem_destroy(&inj->go);
+		pthread_mutex_destroy(&inj->mu);
+	}
 	if (inj->file_fd >= 0) {
 		close(inj->file_fd);
 		inj->file_fd = -1;

@@ -9,7 +9,10 @@
 #define FAULTLAB_INJECT_H
 
 #include <netinet/in.h>
+#include <pthread.h>
 #include <resolv.h>
+#include <semaphore.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -22,6 +25,7 @@ enum fl_cause {
 	FL_CAUSE_FSYNC,
 	FL_CAUSE_DNS,
 	FL_CAUSE_RUNQUEUE,
+	FL_CAUSE_LOCK,
 	FL_CAUSE_NONE,		/* healthy: never injects */
 };
 
@@ -39,6 +43,13 @@ struct fl_injector {
 	struct fl_dns dns;
 	struct __res_state res;
 	bool res_ready;
+	/* lock: a holder thread (fl-holder) keeps the mutex for L ms */
+	pthread_mutex_t mu;
+	sem_t go;
+	pthread_t holder;
+	atomic_int held;
+	atomic_bool holder_stop;
+	bool holder_started;
 	/* fsync */
 	int file_fd;
 	char path[64];

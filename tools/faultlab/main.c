@@ -83,7 +83,7 @@ static const char help_text[] =
 "Every scenario is bounded in time and exits by itself.\n"
 "\n"
 "Scenarios:\n"
-"  stall --cause cpu|sleep|fsync|dns|runqueue [--ms L] [--every-ms P]\n"
+"  stall --cause cpu|sleep|fsync|dns|runqueue|lock [--ms L] [--every-ms P]\n"
 "        [--count N] [--threads K]\n"
 "      An epoll loop (5 ms timerfd tick, loopback TCP echo from thread\n"
 "      fl-client every ~10 ms) injects N faults of L ms (default 100),\n"
@@ -97,6 +97,8 @@ static const char help_text[] =
 "                  that answers after L ms\n"
 "        runqueue  loop pinned with a SCHED_FIFO hog (fl-hog) that\n"
 "                  preempts it for L ms; the loop stays runnable\n"
+"        lock      the loop blocks on a mutex (futex) that a thread of\n"
+"                  its own (fl-holder) keeps for L ms\n"
 "  healthy [--threads K]\n"
 "      Loopback TCP echo at ~2000 req/s per loop, no faults (default 5 s).\n"
 "  herd [--workers N] [--processes] [--exclusive | --reuseport] [--rate R]\n"
@@ -261,7 +263,7 @@ int main(int argc, char **argv)
 			usage_error("unknown option '%s'", argv[optind - 1]);
 		case O_CAUSE:
 			if (fl_cause_parse(optarg, &o.cause))
-				usage_error("--cause: '%s' is not one of cpu, sleep, fsync, dns, runqueue",
+				usage_error("--cause: '%s' is not one of cpu, sleep, fsync, dns, runqueue, lock",
 					    optarg);
 			break;
 		case O_MS:
@@ -324,7 +326,7 @@ int main(int argc, char **argv)
 				    opt_name(id), name);
 	}
 	if (!strcmp(name, "stall") && o.cause == FL_CAUSE_NONE)
-		usage_error("stall needs --cause cpu|sleep|fsync|dns|runqueue");
+		usage_error("stall needs --cause cpu|sleep|fsync|dns|runqueue|lock");
 	if (o.exclusive && o.reuseport)
 		usage_error("--exclusive and --reuseport exclude each other");
 	o.scenario = sc->name;
