@@ -9,9 +9,8 @@
 #include <unistd.h>
 #include "runtime.h"
 
-/* tokio's default name of its worker (and blocking-pool) threads, and what
- * the kernel keeps of it (15 bytes). */
-#define TOKIO_NAME "tokio-runtime-worker"
+/* What the kernel keeps (15 bytes) of tokio's default name of its worker
+ * and blocking-pool threads, "tokio-runtime-worker". */
 #define TOKIO_COMM "tokio-runtime-w"
 
 /* Bounds on what a hostile ELF can make the agent walk. */
@@ -70,19 +69,8 @@ static bool go_note(Elf *e, const GElf_Phdr *ph)
 	return false;
 }
 
-static bool rodata_has_tokio(Elf_Scn *scn, const GElf_Shdr *sh)
-{
-	Elf_Data *d;
-
-	if (sh->sh_type != SHT_PROGBITS || !sh->sh_size || sh->sh_size > LW_RT_RODATA_MAX)
-		return false;
-	d = elf_rawdata(scn, NULL);
-	return d && d->d_buf && memmem(d->d_buf, d->d_size, TOKIO_NAME, sizeof(TOKIO_NAME) - 1);
-}
-
 static enum lw_rt_elf elf_verdict(Elf *e)
 {
-	enum lw_rt_elf v = LW_ELF_OTHER;
 	size_t shstrndx, phnum, nscn = 0;
 	Elf_Scn *scn = NULL;
 
@@ -97,8 +85,6 @@ static enum lw_rt_elf elf_verdict(Elf *e)
 				continue;
 			if (!strcmp(name, ".note.go.buildid") || !strcmp(name, ".go.buildinfo"))
 				return LW_ELF_GO;
-			if (v == LW_ELF_OTHER && !strcmp(name, ".rodata") && rodata_has_tokio(scn, &sh))
-				v = LW_ELF_TOKIO;
 		}
 	}
 	/* without section headers (sstrip), the note is still in a PT_NOTE */
@@ -110,7 +96,7 @@ static enum lw_rt_elf elf_verdict(Elf *e)
 				return LW_ELF_GO;
 		}
 	}
-	return v;
+	return LW_ELF_OTHER;
 }
 
 enum lw_rt_elf lw_rt_elf_fd(int fd)
@@ -234,12 +220,12 @@ unsigned int lw_rt_classify(struct lw_rt_cache *c, uint32_t pid, uint32_t tid,
 	elf = cached_elf(c, pid, &now);
 	if (elf == LW_ELF_GO) {
 		*rt = LW_RT_GO;
-	} else if (elf == LW_ELF_TOKIO) {
+	} else {
+		/* one small procfs read, once per process: the first thread seen
+		 * in a wait call is a tokio worker or it is not */
 		*rt = tid && lw_rt_tokio_thread(c->proc, pid, tid) ? LW_RT_TOKIO : LW_RT_OTHER;
 		if (!tid)
 			flags |= LW_RT_F_NEED_TID;
-	} else {
-		*rt = LW_RT_OTHER;
 	}
 	return flags;
 }

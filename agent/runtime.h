@@ -10,8 +10,9 @@
  * A process is classified when the model first sees it, again when its comm
  * changes (an exec) and every LW_RT_RECHECK intervals, by the identity of
  * /proc/PID/exe (device, inode, mtime): the ELF is read once per executable
- * and the verdict cached. A thread's name is read only for an executable
- * that holds tokio's worker name, and only for a thread seen in a wait call.
+ * and the verdict cached. For one that is not Go, the name of the first
+ * thread seen in a wait call says whether it is a tokio worker (one procfs
+ * read per process).
  * Plain C, unit-tested on crafted files and a fake /proc.
  */
 #ifndef LOOPWATCH_RUNTIME_H
@@ -30,15 +31,12 @@ enum lw_runtime {
 
 /* What the ELF alone says (cached per executable). */
 enum lw_rt_elf {
-	LW_ELF_OTHER = 0,
+	LW_ELF_OTHER = 0,	/* a thread's name may still say tokio */
 	LW_ELF_GO,
-	LW_ELF_TOKIO,		/* holds tokio's default worker name: threads decide */
 };
 
 /* Executables whose verdicts are kept; the least recently used goes first. */
 #define LW_RT_CACHE 512
-/* Bytes of .rodata searched at most for tokio's worker name. */
-#define LW_RT_RODATA_MAX (64u << 20)
 /* Intervals between re-checks of a process's executable (a cheap statx; the
  * ELF is read again only if the identity changed). */
 #define LW_RT_RECHECK 30
@@ -77,9 +75,8 @@ void lw_rt_cache_init(struct lw_rt_cache *c, const char *proc_root);
 
 /* What an ELF file says: LW_ELF_GO from its section names (.note.go.buildid,
  * .go.buildinfo) or, without section headers, a note of owner "Go" in a
- * PT_NOTE segment; LW_ELF_TOKIO when a .rodata section holds tokio's default
- * worker name "tokio-runtime-worker"; else LW_ELF_OTHER (also for a file that
- * is not ELF or cannot be read). */
+ * PT_NOTE segment; else LW_ELF_OTHER (also for a file that is not ELF or
+ * cannot be read). Only headers and notes are read, never whole sections. */
 enum lw_rt_elf lw_rt_elf_fd(int fd);
 enum lw_rt_elf lw_rt_elf_path(const char *path);
 /* Is thread tid of pid named like a tokio worker (tokio-runtime-w...)? */
@@ -87,8 +84,8 @@ bool lw_rt_tokio_thread(const char *proc_root, uint32_t pid, uint32_t tid);
 
 /* Flags of lw_rt_classify(). */
 #define LW_RT_F_NEW 1u		/* the executable changed: the verdict is fresh */
-#define LW_RT_F_NEED_TID 2u	/* a tokio candidate: the name of a thread seen
-				 * in a wait call decides; call again with one */
+#define LW_RT_F_NEED_TID 2u	/* not Go: the name of a thread seen in a wait
+				 * call decides tokio; call again with one */
 
 /* Classify process pid. tid: a thread of it seen in a wait call, 0 if none
  * yet. *id is what it ran when last classified (zero: never) and gets what it

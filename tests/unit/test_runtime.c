@@ -228,14 +228,16 @@ static void plain_binary_is_other(void **state)
 	assert_int_equal(lw_rt_elf_path(p), LW_ELF_OTHER);
 }
 
-static void tokio_name_in_rodata(void **state)
+/* The ELF alone never says tokio (reading .rodata of every binary would
+ * cost too much): a waiting thread's name does. */
+static void elf_alone_never_says_tokio(void **state)
 {
 	char p[128];
 
 	(void)state;
 	path_of(p, sizeof(p), "tokio");
 	write_tokio(p);
-	assert_int_equal(lw_rt_elf_path(p), LW_ELF_TOKIO);
+	assert_int_equal(lw_rt_elf_path(p), LW_ELF_OTHER);
 }
 
 /* Not ELF, empty, cut short, missing: other, and no crash. */
@@ -328,16 +330,17 @@ static void cached_by_executable_and_rechecked_on_exec(void **state)
 	assert_int_equal(c.elf_reads, 1);
 	assert_int_equal(c.hits, 1);
 
-	/* exec: pid 100 now runs a C binary */
+	/* exec: pid 100 now runs a C binary (a waiting thread's name may
+	 * still say tokio) */
 	fake_proc(root, 100, plain);
-	assert_int_equal(lw_rt_classify(&c, 100, 0, &id, &rt), LW_RT_F_NEW);
+	assert_int_equal(lw_rt_classify(&c, 100, 0, &id, &rt), LW_RT_F_NEW | LW_RT_F_NEED_TID);
 	assert_int_equal(rt, LW_RT_OTHER);
 	assert_int_equal(c.elf_reads, 2);
 
 	/* the Go file rewritten in place: same inode, new mtime */
 	write_plain(go);
 	assert_int_equal(utimensat(AT_FDCWD, go, ts, 0), 0);
-	assert_int_equal(lw_rt_classify(&c, 101, 0, &id2, &rt2), LW_RT_F_NEW);
+	assert_int_equal(lw_rt_classify(&c, 101, 0, &id2, &rt2), LW_RT_F_NEW | LW_RT_F_NEED_TID);
 	assert_int_equal(rt2, LW_RT_OTHER);
 	assert_int_equal(c.elf_reads, 3);
 
@@ -380,9 +383,9 @@ static void cache_is_bounded(void **state)
 	assert_int_equal(c.elf_reads, 1 + LW_RT_CACHE + 8);
 }
 
-/* A binary holding tokio's worker name is tokio only if the thread seen in
- * a wait call is one of its workers (a current_thread runtime's loop is the
- * thread that called block_on, and stays a loop). */
+/* A process is tokio only if the thread seen in a wait call is one of its
+ * workers (a current_thread runtime's loop is the thread that called
+ * block_on, and stays a loop); its name is read once, with that tid. */
 static void tokio_decided_by_the_waiting_thread(void **state)
 {
 	static struct lw_rt_cache c;
@@ -432,7 +435,7 @@ static void names_and_reasons(void **state)
 struct fake_rt {
 	unsigned int calls;
 	uint32_t last_tid;
-	bool tokio_pid30;	/* pid 30: a tokio candidate, its tid 31 a worker */
+	bool tokio_pid30;	/* pid 30: not Go; its tid 31 a tokio worker */
 };
 
 static unsigned int fake_classify(void *ctx, uint32_t pid, uint32_t tid, struct lw_exe_id *id,
@@ -659,7 +662,7 @@ static void go_undrained_et_is_not_reported(void **state)
 	lw_model_free(&m);
 }
 
-/* A tokio candidate waits for a thread seen in a wait call to decide. */
+/* Not Go: the first thread seen in a wait call decides whether it is tokio. */
 static void tokio_classified_by_a_waiting_thread(void **state)
 {
 	struct fake_rt f = { .tokio_pid30 = true };
@@ -853,7 +856,7 @@ int main(void)
 		cmocka_unit_test(go_buildinfo_section),
 		cmocka_unit_test(go_note_without_section_headers),
 		cmocka_unit_test(plain_binary_is_other),
-		cmocka_unit_test(tokio_name_in_rodata),
+		cmocka_unit_test(elf_alone_never_says_tokio),
 		cmocka_unit_test(bad_files_are_other),
 		cmocka_unit_test(cached_by_executable_and_rechecked_on_exec),
 		cmocka_unit_test(cache_is_bounded),
