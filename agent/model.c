@@ -177,10 +177,20 @@ static struct lw_tid_kinds *tid_kinds(struct lw_model *m, uint32_t tid, bool add
 	return &m->kinds[m->nkinds++];
 }
 
-/* Every stall event of the thread this interval was a park. */
-static bool thread_parked(struct lw_model *m, uint32_t tid)
+static int cmp_kinds(const void *a, const void *b)
 {
-	const struct lw_tid_kinds *k = m->nkinds ? tid_kinds(m, tid, false) : NULL;
+	const struct lw_tid_kinds *x = a, *y = b;
+
+	return x->tid < y->tid ? -1 : x->tid > y->tid;
+}
+
+/* Every stall event of the thread this interval was a park (m->kinds sorted
+ * by the fold). */
+static bool thread_parked(const struct lw_model *m, uint32_t tid)
+{
+	struct lw_tid_kinds key = { .tid = tid };
+	const struct lw_tid_kinds *k =
+		m->nkinds ? bsearch(&key, m->kinds, m->nkinds, sizeof(key), cmp_kinds) : NULL;
 
 	return k && k->parked && !k->loop;
 }
@@ -196,6 +206,8 @@ int lw_model_apply_threads(struct lw_model *m, struct lw_thread_snap *snaps, siz
 	int err = 0;
 
 	qsort(snaps, n, sizeof(*snaps), cmp_snap);
+	if (m->nkinds)
+		qsort(m->kinds, m->nkinds, sizeof(*m->kinds), cmp_kinds);
 	for (size_t i = 0; i < n; i++) {
 		const struct lw_thread *t = &snaps[i].t;
 		const struct lw_thread_snap *ps = find_prev(m, snaps[i].tid);

@@ -785,7 +785,7 @@ static void shared_wait_is_per_process_and_live(void **state)
 }
 
 /* One interval of pid 50 (no runtime recognised): thread 51 lagged 300 ms
- * with stalls of kind k51, thread 53 lagged 20 ms. */
+ * with stalls of kind k51, thread 53 lagged 20 ms with one loop stall. */
 static void parked_interval(struct lw_model *m, uint64_t e, const enum lw_stall_kind *k51, int n51)
 {
 	struct lw_thread_snap *s = calloc(2, sizeof(*s));
@@ -794,6 +794,9 @@ static void parked_interval(struct lw_model *m, uint64_t e, const enum lw_stall_
 	busy_thread(&s[0], 50, 51, e);
 	busy_thread(&s[1], 50, 53, e);
 	s[1].t.max_lag_ns[e & 1] = 20 * MS;
+	/* thread 53's loop stall first: the kinds are kept unsorted */
+	st.kind = LW_KIND_LOOP;
+	assert_true(lw_model_add_stall(m, 50, 53, "p50", &st));
 	for (int i = 0; i < n51; i++) {
 		st.kind = k51[i];
 		assert_true(lw_model_add_stall(m, 50, 51, "p50", &st));
@@ -828,7 +831,7 @@ static void loop_lag_skips_parked_threads(void **state)
 		assert_int_equal(p->iv.parked_threads, 1);
 		assert_int_equal(p->iv.loop_lag_max_ns, 20 * MS);
 		assert_int_equal(p->iv.parked_stalls, 2);
-		assert_int_equal(p->iv.stalls_by_cause[LW_CAUSE_BLOCKED], 2);
+		assert_int_equal(p->iv.stalls_by_cause[LW_CAUSE_BLOCKED], 3);
 		lw_rule_input(LW_RULE_LOOP_LAG, &p->iv, &cfg, &in);
 		assert_true(in.value < 21 && !in.over);
 		assert_int_equal(lw_alerts_evaluate(&a, &m, collect, fired), 0);
