@@ -110,7 +110,9 @@ enum lw_rt_elf lw_rt_elf_fd(int fd)
 			return LW_ELF_OTHER;
 		inited = true;
 	}
-	e = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	/* read, not mapped: a file cut short while we look (a rebuild in
+	 * place) must not SIGBUS the agent */
+	e = elf_begin(fd, ELF_C_READ, NULL);
 	if (!e)
 		return LW_ELF_OTHER;
 	v = elf_verdict(e);
