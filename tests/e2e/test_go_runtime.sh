@@ -8,7 +8,8 @@
 # runtime go, loops 0 and why. In the same agent run, redis-server's DEBUG
 # SLEEP 0.15 is still one stall each, blocked in (clock_)nanosleep, for
 # redis's pid. Phase 2: a Go server stripped of its Go notes falls to the
-# parked rule; phase 3: loops blocked on a mutex stay stalls. Loopback only.
+# parked rule; phase 3: loops blocked on a mutex stay stalls; phase 4: the
+# top view marks the Go server [go]. Loopback only.
 . "$(dirname "$0")/lib.sh"
 
 RUN_S=14
@@ -202,3 +203,30 @@ for k in 1 2; do
 	check "lock, $k loop thread(s): summaries say runtime other, parked_stalls 0" q "lock$k" \
 		"[.[] | select(.type==\"summary\" and .pid==$pid)] | length > 0 and all(.runtime==\"other\" and .parked_stalls==0)"
 done
+
+# Phase 4, the top view: the Go server's row is there, marked [go], with no
+# lag or stall figures; its page says why.
+SESSION=lw-e2e-go-$$
+trap 'tmux kill-session -t "$SESSION" 2>/dev/null; cleanup' EXIT
+"$T/goserver" -addr "127.0.0.1:$GS_PORT" -work 16 >"$T/gs2.out" 2>"$T/gs2.err" &
+GS2_PID=$!
+FL_PIDS+=("$GS2_PID")
+check "goserver answers again" wait_for 10 curl -sf -o /dev/null "http://127.0.0.1:$GS_PORT/"
+(end=$((SECONDS + 8)); while [ $SECONDS -lt $end ]; do
+	curl -s -o /dev/null "http://127.0.0.1:$GS_PORT/work"; sleep 0.1; done) &
+SCRAPER=$!
+tmux new-session -d -s "$SESSION" -c "$PWD" -x 150 -y 40 \
+	"$LW --top -c goserver -d 7 </dev/tty 2>$T/top.err; sleep 600"
+sleep 4
+tmux capture-pane -t "$SESSION" -p >"$T/screen-list"
+row=$(awk -v p="$GS2_PID" '$1 == p' "$T/screen-list")
+note "top row: $row"
+check "top: the Go server's row is shown, marked [go], with - for threads, lag and stalls" \
+	bash -c "echo '$row' | awk '{ exit !(\$2 == \"goserver\" && \$3 == \"-\" && \$4 == \"-\" && \$5 == \"-\" && \$6 == \"-\" && \$7 == \"[go]\") }'"
+tmux send-keys -t "$SESSION" Enter
+sleep 1.2
+tmux capture-pane -t "$SESSION" -p >"$T/screen-page"
+note "top page: $(grep -m1 'runtime go' "$T/screen-page")"
+check "top: its page says runtime go, threads not loops" grep -q "runtime go: threads are not loops" "$T/screen-page"
+wait "$SCRAPER"
+tmux kill-session -t "$SESSION" 2>/dev/null
