@@ -188,10 +188,12 @@ static unsigned int classify(void *ctx, uint32_t pid, uint32_t tid, struct lw_ex
 			     enum lw_runtime *rt)
 {
 	struct agent *a = ctx;
+	enum lw_runtime was = *rt;
 	unsigned int f = lw_rt_classify(&a->rt, pid, tid, id, rt);
 
-	if (f & LW_RT_F_NEW && !lw_runtime_loops(*rt))
-		lw_debug("pid %u: runtime %s, not measured as loops", pid, lw_runtime_name(*rt));
+	if (*rt != was || ((f & LW_RT_F_NEW) && !lw_runtime_loops(*rt)))
+		lw_debug("pid %u: runtime %s%s", pid, lw_runtime_name(*rt),
+			 lw_runtime_loops(*rt) ? "" : ", not measured as loops");
 	return f;
 }
 
