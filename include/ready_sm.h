@@ -32,6 +32,20 @@
 
 #include "ready.h"
 
+/* The includer's part of the contract above, checked by the compiler. */
+#if !defined(LW_RD_INLINE) || !defined(LW_RD_FOR) || !defined(LW_RD_LOOKUP) || \
+	!defined(LW_RD_UPDATE) || !defined(LW_RD_DELETE)
+#error "ready_sm.h: define LW_RD_INLINE, LW_RD_FOR, LW_RD_LOOKUP, LW_RD_UPDATE and LW_RD_DELETE first"
+#endif
+static int lw_rd_fd_sock(int fd, struct lw_rd_sockinfo *si);
+static __u32 lw_rd_unread(__u64 sk);
+static __u32 lw_rd_copied(__u64 sk);
+static void lw_rd_emit_herd(const struct lw_rd_sock *s, __u64 sk);
+static void lw_rd_emit_hot(const struct lw_rd_thread *t, __u32 tid, const struct lw_rd_slot *sl,
+			   const struct lw_rd_sock *s);
+static void lw_rd_emit_undrained(const struct lw_rd_thread *t, __u32 tid,
+				 const struct lw_rd_slot *sl, const struct lw_rd_sock *s);
+
 LW_RD_INLINE void lw_rd_key(struct lw_rd_reg_key *k, __u32 pid, __s32 epfd, __u32 kind, __u64 val)
 {
 	k->pid = pid;
