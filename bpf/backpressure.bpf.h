@@ -127,9 +127,7 @@ static __always_inline struct lw_bp_proc *bp_proc(const struct lw_bp_sock *s)
 	/* a socket of a dead process whose pid lives on must not reset it */
 	if (p && p->start_time > s->start_time)
 		return NULL;
-	if (bpf_map_update_elem(&lw_bp_procs, &pid, &lw_bp_zero_proc, BPF_ANY))
-		return NULL;
-	p = bpf_map_lookup_elem(&lw_bp_procs, &pid);
+	p = lw_map_init(&lw_bp_procs, &pid, &lw_bp_zero_proc, BPF_ANY);
 	if (!p)
 		return NULL;
 	p->start_time = s->start_time;

@@ -86,6 +86,16 @@ static __always_inline void *lw_event_reserve(__u32 size, __u32 type, __u32 pid,
 	return h;
 }
 
+/* Put init at key (flags as for bpf_map_update_elem) and return the map's
+ * own copy to fill in place: values too large for the BPF stack start as a
+ * static of zeroes. NULL when the map refused it. */
+static __always_inline void *lw_map_init(void *map, const void *key, const void *init, __u64 flags)
+{
+	if (bpf_map_update_elem(map, key, init, flags))
+		return NULL;
+	return bpf_map_lookup_elem(map, key);
+}
+
 static __always_inline bool lw_comm_matches(const char *comm)
 {
 	for (int i = 0; i < LW_COMM_LEN; i++) {

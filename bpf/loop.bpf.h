@@ -51,9 +51,8 @@ static __always_inline __u64 loop_wait_enter(__u64 id, __u32 maxevents)
 		BPF_CORE_READ_STR_INTO(&comm, task, group_leader, comm);
 		if (!lw_process_wanted(pid, comm))
 			return 0;
-		/* too large for the BPF stack: insert zeroes, then fill in place */
-		if (bpf_map_update_elem(&lw_threads, &tid, &lw_zero_thread, t ? BPF_EXIST : BPF_NOEXIST) ||
-		    !(t = bpf_map_lookup_elem(&lw_threads, &tid))) {
+		t = lw_map_init(&lw_threads, &tid, &lw_zero_thread, t ? BPF_EXIST : BPF_NOEXIST);
+		if (!t) {
 			lw_stat_inc(LW_STAT_THREADS_DROPPED);
 			return 0;
 		}

@@ -252,9 +252,7 @@ static __always_inline struct lw_rd_thread *rd_thread(__u32 tid)
 	lt = bpf_map_lookup_elem(&lw_threads, &tid);
 	if (!lt || lt->exited)
 		return NULL;
-	if (bpf_map_update_elem(&ready_threads, &tid, &lw_rd_zero_thread, BPF_ANY))
-		return NULL;
-	t = bpf_map_lookup_elem(&ready_threads, &tid);
+	t = lw_map_init(&ready_threads, &tid, &lw_rd_zero_thread, BPF_ANY);
 	if (!t)
 		return NULL;
 	t->pid = lt->pid;
