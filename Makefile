@@ -127,6 +127,13 @@ install: all
 		install -D -m 0644 tools/loopwatch.conf $(DESTDIR)/etc/loopwatch/loopwatch.conf
 	@echo "installed; enable with: systemctl daemon-reload && systemctl enable --now loopwatch"
 
+# Debian package $(BUILD)/loopwatch_<version>_<arch>.deb from a staging tree
+# (deploy/debian/build-deb.sh; docs/fleet.md). Packages the binary as built.
+.PHONY: deb
+deb: $(BUILD)/loopwatch
+	$(call msg,DEB,$(BUILD)/loopwatch_*.deb)
+	$(Q)deploy/debian/build-deb.sh $(BUILD) >/dev/null
+
 clean:
 	$(call msg,CLEAN,build)
 	$(Q)rm -rf build build-san
