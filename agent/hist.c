@@ -44,3 +44,12 @@ double lw_hist_quantile_ms(const uint64_t *hist, unsigned int slots, double q)
 	}
 	return lw_hist_slot_hi_us(slots - 1) / 1000.0;
 }
+
+double lw_hist_quantile_capped_ms(const uint64_t *hist, unsigned int slots, double q,
+				  uint64_t max_ns)
+{
+	double v = lw_hist_quantile_ms(hist, slots, q);
+	double max = (double)max_ns / 1e6;
+
+	return max_ns && v > max ? max : v;
+}

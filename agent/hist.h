@@ -13,5 +13,9 @@ uint64_t lw_hist_count(const uint64_t *hist, unsigned int slots);
 /* The q-quantile (0 < q <= 1) in milliseconds, interpolated linearly inside
  * the slot that holds it; 0 for an empty histogram. */
 double lw_hist_quantile_ms(const uint64_t *hist, unsigned int slots, double q);
+/* The same, never above the exact maximum the probes kept (max_ns; 0: none
+ * kept), which interpolation inside the top slot could pass. */
+double lw_hist_quantile_capped_ms(const uint64_t *hist, unsigned int slots, double q,
+				  uint64_t max_ns);
 
 #endif

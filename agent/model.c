@@ -14,10 +14,7 @@
 
 double lw_interval_lag_ms(const struct lw_interval *iv, double q)
 {
-	double v = lw_hist_quantile_ms(iv->lag_hist, LW_LAG_SLOTS, q);
-	double max = (double)iv->lag_max_ns / 1e6;
-
-	return iv->lag_max_ns && v > max ? max : v;
+	return lw_hist_quantile_capped_ms(iv->lag_hist, LW_LAG_SLOTS, q, iv->lag_max_ns);
 }
 
 uint64_t lw_interval_stalls(const struct lw_interval *iv)

@@ -7,10 +7,7 @@
 
 double lw_rd_ready_ms(const struct lw_interval *iv, double q)
 {
-	double v = lw_hist_quantile_ms(iv->ready_hist, LW_LAG_SLOTS, q);
-	double max = (double)iv->ready_max_ns / 1e6;
-
-	return iv->ready_max_ns && v > max ? max : v;
+	return lw_hist_quantile_capped_ms(iv->ready_hist, LW_LAG_SLOTS, q, iv->ready_max_ns);
 }
 
 void lw_rd_init(struct lw_readiness *r, unsigned int starve_ms)

@@ -65,6 +65,20 @@ static void probe_slots_match_the_bounds(void **state)
 		assert_int_equal(lw_lag_slot((uint64_t)lw_hist_slot_lo_us(s) * 1000), s);
 }
 
+/* A quantile interpolated past the exact maximum reads the maximum. */
+static void capped_quantile_never_passes_the_max(void **state)
+{
+	uint64_t h[LW_LAG_SLOTS] = { 0 };
+
+	(void)state;
+	h[lw_lag_slot(100000000ull)] = 10;	/* ten lags in [65.5, 131) ms */
+	assert_true(lw_hist_quantile_ms(h, LW_LAG_SLOTS, 0.99) > 100.0);
+	assert_true(lw_hist_quantile_capped_ms(h, LW_LAG_SLOTS, 0.99, 100000000ull) == 100.0);
+	/* no maximum kept: the interpolated value stands */
+	assert_true(lw_hist_quantile_capped_ms(h, LW_LAG_SLOTS, 0.99, 0) ==
+		    lw_hist_quantile_ms(h, LW_LAG_SLOTS, 0.99));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -73,6 +87,7 @@ int main(void)
 		cmocka_unit_test(quantiles_pick_the_right_slot),
 		cmocka_unit_test(interpolates_inside_a_slot),
 		cmocka_unit_test(probe_slots_match_the_bounds),
+		cmocka_unit_test(capped_quantile_never_passes_the_max),
 	};
 
 	return cmocka_run_group_tests_name("hist", tests, NULL, NULL);
