@@ -105,22 +105,13 @@ static int parse_ratio(const char *s, double min, double max, double *out)
 	return 0;
 }
 
+/* A [filter] pid list replaces the one before it; commas or spaces. */
 static int parse_pids(struct lw_options *o, const char *s)
 {
-	char buf[4096], *save = NULL, *tok;
 	unsigned int n = 0;
+	char bad[64];
 
-	if (strlen(s) >= sizeof(buf))
-		return -EINVAL;
-	strcpy(buf, s);
-	for (tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
-		uint64_t v;
-
-		if (lw_parse_uint(tok, 1, 4194304, &v) || n == LW_MAX_PIDS)
-			return -EINVAL;
-		o->pids[n++] = (uint32_t)v;
-	}
-	if (!n)
+	if (lw_parse_pids(s, ", ", o->pids, &n, bad, sizeof(bad)) || !n)
 		return -EINVAL;
 	o->npids = n;
 	return 0;

@@ -156,28 +156,40 @@ int lw_parse_detect(const char *s, uint32_t *out)
 	return 0;
 }
 
-static int parse_pids(struct lw_options *o, const char *arg, char *err, size_t errlen)
+int lw_parse_pids(const char *s, const char *seps, uint32_t *pids, unsigned int *n, char *bad,
+		  size_t badlen)
 {
 	char buf[4096], *save = NULL, *tok;
 
-	if (strlen(arg) >= sizeof(buf)) {
-		snprintf(err, errlen, "--pid list too long");
-		return -EINVAL;
-	}
-	strcpy(buf, arg);
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+	if (strlen(s) >= sizeof(buf))
+		return -E2BIG;
+	strcpy(buf, s);
+	for (tok = strtok_r(buf, seps, &save); tok; tok = strtok_r(NULL, seps, &save)) {
 		uint64_t v;
 
 		if (lw_parse_uint(tok, 1, 4194304, &v)) {
-			snprintf(err, errlen, "invalid pid '%s' for --pid (a number from 1 to 4194304)",
-				 tok);
+			snprintf(bad, badlen, "%s", tok);
 			return -EINVAL;
 		}
-		if (o->npids == LW_MAX_PIDS) {
-			snprintf(err, errlen, "too many pids for --pid (at most %d)", LW_MAX_PIDS);
-			return -EINVAL;
-		}
-		o->pids[o->npids++] = (uint32_t)v;
+		if (*n == LW_MAX_PIDS)
+			return -E2BIG;
+		pids[(*n)++] = (uint32_t)v;
+	}
+	return 0;
+}
+
+static int parse_pids(struct lw_options *o, const char *arg, char *err, size_t errlen)
+{
+	char bad[64];
+	int rc = lw_parse_pids(arg, ",", o->pids, &o->npids, bad, sizeof(bad));
+
+	if (rc == -EINVAL) {
+		snprintf(err, errlen, "invalid pid '%s' for --pid (a number from 1 to 4194304)", bad);
+		return rc;
+	}
+	if (rc) {
+		snprintf(err, errlen, "too many pids for --pid (at most %d)", LW_MAX_PIDS);
+		return rc;
 	}
 	if (!o->npids) {
 		snprintf(err, errlen, "--pid needs at least one pid");

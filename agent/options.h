@@ -38,6 +38,11 @@ struct lw_options {
 	uint32_t set_mask;
 };
 
+/* Append the pids of a list separated by any of seps to pids (*n of them
+ * so far, LW_MAX_PIDS at most). 0, -EINVAL with the first bad token in bad,
+ * or -E2BIG. */
+int lw_parse_pids(const char *s, const char *seps, uint32_t *pids, unsigned int *n, char *bad,
+		  size_t badlen);
 /* Parse "auto", "fentry", "kprobe" or "tracepoint". */
 int lw_parse_hooks(const char *s, enum lw_hooks *out);
 /* Parse "loop,readiness,backpressure" (or "all") into lw_detect bits. */
