@@ -18,11 +18,22 @@ const char *lw_rule_name(enum lw_rule r)
 	return (unsigned int)r < LW_RULE_MAX ? rule_names[r] : "unknown";
 }
 
-void lw_alert_cfg_defaults(struct lw_alert_cfg *c)
+void lw_alert_cfg_from_options(struct lw_alert_cfg *c, const struct lw_options *o)
 {
-	c->interval_s = 1;
-	c->sustain = 3;
-	c->lag_ms = 50;
+	c->interval_s = o->interval_s;
+	c->sustain = o->sustain;
+	c->lag_ms = o->lag_ms;
+}
+
+void lw_alert_cfg_defaults(struct lw_alert_cfg *c, const struct lw_options *o)
+{
+	struct lw_options d;
+
+	if (!o) {
+		lw_options_defaults(&d);
+		o = &d;
+	}
+	lw_alert_cfg_from_options(c, o);
 	c->queue_ratio = 0.9;
 	c->herd_futile_ratio = 0.5;
 	/* below this a few futile wake-ups a second are noise, not a herd */

@@ -16,6 +16,7 @@
 #include "event.h"
 #include "json.h"
 #include "model.h"
+#include "options.h"
 
 enum lw_rule {
 	LW_RULE_LOOP_LAG = 0,
@@ -82,7 +83,11 @@ struct lw_alerts {
 typedef void (*lw_alert_fn)(void *ctx, const struct lw_alert *al);
 
 const char *lw_rule_name(enum lw_rule r);
-void lw_alert_cfg_defaults(struct lw_alert_cfg *c);
+/* The rules' own thresholds at their defaults, and interval, sustain and
+ * lag from the options (NULL: the options' defaults). */
+void lw_alert_cfg_defaults(struct lw_alert_cfg *c, const struct lw_options *o);
+/* What the rules read from the options, once the config file is in too. */
+void lw_alert_cfg_from_options(struct lw_alert_cfg *c, const struct lw_options *o);
 
 /* Advance one state machine by one interval; true on a transition. */
 bool lw_rule_step(struct lw_rule_sm *s, const struct lw_rule_input *in, unsigned int sustain);

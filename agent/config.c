@@ -262,7 +262,7 @@ static void defaults(struct lw_config *c, const struct lw_options *flags)
 {
 	memset(c, 0, sizeof(*c));
 	c->opt = *flags;
-	lw_alert_cfg_defaults(&c->alert);
+	lw_alert_cfg_defaults(&c->alert, flags);
 	c->exec_timeout_s = 10;
 	c->exec_per_min = 20;
 }
@@ -270,9 +270,7 @@ static void defaults(struct lw_config *c, const struct lw_options *flags)
 /* What the alert rules read from the options, once both sources are in. */
 static void finish(struct lw_config *c)
 {
-	c->alert.interval_s = c->opt.interval_s;
-	c->alert.sustain = c->opt.sustain;
-	c->alert.lag_ms = c->opt.lag_ms;
+	lw_alert_cfg_from_options(&c->alert, &c->opt);
 }
 
 static int parse_text(struct lw_config *c, const char *text, size_t len, const char *name,

@@ -34,7 +34,7 @@ static void setup(struct fixture *f, unsigned int sustain)
 	struct lw_alert_cfg cfg;
 
 	memset(f, 0, sizeof(*f));
-	lw_alert_cfg_defaults(&cfg);
+	lw_alert_cfg_defaults(&cfg, NULL);
 	cfg.sustain = sustain;
 	lw_alerts_init(&f->a, &cfg);
 	for (int i = 0; i < 4; i++) {
@@ -192,7 +192,7 @@ static void other_rules_read_their_fields(void **state)
 	struct lw_rule_input in;
 
 	(void)state;
-	lw_alert_cfg_defaults(&c);
+	lw_alert_cfg_defaults(&c, NULL);
 	c.interval_s = 2;
 
 	memset(&iv, 0, sizeof(iv));

@@ -214,7 +214,7 @@ static void counters_add_the_interval_to_the_totals(void **state)
 	f.procs[0].iv.open_stall_ns = 2500000000ull;
 	f.m.lost_total = 4;
 	f.m.lost_events = 1;
-	lw_alert_cfg_defaults(&cfg);
+	lw_alert_cfg_defaults(&cfg, NULL);
 	cfg.sustain = 1;
 	lw_alerts_init(&a, &cfg);
 	lw_alerts_evaluate(&a, &f.m, NULL, NULL);
@@ -254,7 +254,7 @@ static void series_cap_keeps_alerting_then_known_processes(void **state)
 	s = render(&f, NULL, 2);
 	assert_false(has(s, "pid=\"10\""));
 	/* ... unless it has an alert firing */
-	lw_alert_cfg_defaults(&cfg);
+	lw_alert_cfg_defaults(&cfg, NULL);
 	cfg.sustain = 1;
 	lw_alerts_init(&a, &cfg);
 	f.procs[0].iv.lag_max_ns = 90000000;

@@ -573,7 +573,7 @@ static void go_process_gets_no_loop_lag_alert(void **state)
 
 	(void)state;
 	model_init(&m, &f);
-	lw_alert_cfg_defaults(&cfg);
+	lw_alert_cfg_defaults(&cfg, NULL);
 	lw_alerts_init(&a, &cfg);
 	for (uint64_t e = 0; e < 5; e++) {
 		assert_int_equal(lw_model_apply_threads(&m, two_procs(e), 2, e), 0);
@@ -822,7 +822,7 @@ static void loop_lag_skips_parked_threads(void **state)
 
 	(void)state;
 	model_init(&m, &f);
-	lw_alert_cfg_defaults(&cfg);
+	lw_alert_cfg_defaults(&cfg, NULL);
 	lw_alerts_init(&a, &cfg);
 	for (; e < 5; e++) {
 		parked_interval(&m, e, parked, 2);
