@@ -60,7 +60,7 @@ while [ $# -gt 0 ]; do
 	shift
 done
 if [ "$smoke" = 1 ]; then
-	rounds=1 seconds=1 pc_iters=50000 pc_runs=1 cpu_secs=2 quiet_wait=0
+	rounds=1 seconds=1 pc_iters=200000 pc_runs=1 cpu_secs=2 quiet_wait=0
 	scale_threads=100 scale_sockets=2000 scale_secs=3
 fi
 if [ "$(id -u)" -ne 0 ]; then
