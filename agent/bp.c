@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include "bp.h"
+#include "snapshot.h"
 
 void lw_bp_state_free(struct lw_bp_state *st)
 {
@@ -13,18 +14,6 @@ void lw_bp_state_free(struct lw_bp_state *st)
 	st->nprev = 0;
 }
 
-static int cmp_snap(const void *a, const void *b)
-{
-	const struct lw_bp_snap *x = a, *y = b;
-
-	return x->pid < y->pid ? -1 : x->pid > y->pid;
-}
-
-static uint64_t delta(uint64_t now, uint64_t before)
-{
-	/* a counter that went down belongs to an entry that started over */
-	return now >= before ? now - before : now;
-}
 
 static double ratio(uint32_t v)
 {
@@ -51,13 +40,13 @@ static void fold(const struct lw_bp_proc *now, const struct lw_bp_proc *prev, ui
 	unsigned int slot = epoch & 1;
 
 	memset(f, 0, sizeof(*f));
-	f->retransmits = delta(now->retransmits, prev ? prev->retransmits : 0);
-	f->drops = delta(now->drops, prev ? prev->drops : 0);
-	f->mem_pressure = delta(now->mem_pressure, prev ? prev->mem_pressure : 0);
-	f->snd_eagain = delta(now->snd_eagain, prev ? prev->snd_eagain : 0);
-	f->snd_partial = delta(now->snd_partial, prev ? prev->snd_partial : 0);
-	f->accept_overflows = delta(now->accept_overflows, prev ? prev->accept_overflows : 0);
-	f->snd_wait_ns = delta(now->snd_wait_ns, prev ? prev->snd_wait_ns : 0);
+	f->retransmits = lw_snap_delta(now->retransmits, prev ? prev->retransmits : 0);
+	f->drops = lw_snap_delta(now->drops, prev ? prev->drops : 0);
+	f->mem_pressure = lw_snap_delta(now->mem_pressure, prev ? prev->mem_pressure : 0);
+	f->snd_eagain = lw_snap_delta(now->snd_eagain, prev ? prev->snd_eagain : 0);
+	f->snd_partial = lw_snap_delta(now->snd_partial, prev ? prev->snd_partial : 0);
+	f->accept_overflows = lw_snap_delta(now->accept_overflows, prev ? prev->accept_overflows : 0);
+	f->snd_wait_ns = lw_snap_delta(now->snd_wait_ns, prev ? prev->snd_wait_ns : 0);
 	/* marks of an older epoch are left over in the slot: not this interval's */
 	if (now->hw_epoch[slot] == epoch)
 		for (int q = 0; q < LW_BPQ_MAX; q++)
@@ -102,11 +91,7 @@ static void add(struct lw_interval *iv, const struct bp_fold *f)
 
 static const struct lw_bp_snap *find_prev(const struct lw_bp_state *st, uint32_t pid)
 {
-	struct lw_bp_snap key = { .pid = pid };
-
-	if (!st->nprev)
-		return NULL;
-	return bsearch(&key, st->prev, st->nprev, sizeof(key), cmp_snap);
+	return lw_snap_find(st->prev, st->nprev, sizeof(*st->prev), pid);
 }
 
 int lw_bp_apply(struct lw_bp_state *st, struct lw_model *m, struct lw_bp_snap *snaps, size_t n,
@@ -118,7 +103,7 @@ int lw_bp_apply(struct lw_bp_state *st, struct lw_model *m, struct lw_bp_snap *s
 
 	*dead = NULL;
 	*ndead = 0;
-	qsort(snaps, n, sizeof(*snaps), cmp_snap);
+	lw_snap_sort(snaps, n, sizeof(*snaps));
 	for (size_t i = 0; i < n; i++) {
 		const struct lw_bp_proc *bp = &snaps[i].p;
 		const struct lw_bp_snap *ps = find_prev(st, snaps[i].pid);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "hist.h"
+#include "snapshot.h"
 #include "model.h"
 
 /* A process with no loop thread left and nothing seen this long is dropped
@@ -138,20 +139,9 @@ void lw_model_classify(struct lw_model *m, struct lw_proc *p, uint32_t tid)
 		p->rt_need_tid = false;
 }
 
-static int cmp_snap(const void *a, const void *b)
-{
-	const struct lw_thread_snap *x = a, *y = b;
-
-	return x->tid < y->tid ? -1 : x->tid > y->tid;
-}
-
 static const struct lw_thread_snap *find_prev(const struct lw_model *m, uint32_t tid)
 {
-	struct lw_thread_snap key = { .tid = tid };
-
-	if (!m->nprev)
-		return NULL;
-	return bsearch(&key, m->prev, m->nprev, sizeof(key), cmp_snap);
+	return lw_snap_find(m->prev, m->nprev, sizeof(*m->prev), tid);
 }
 
 static struct lw_tid_kinds *tid_kinds(struct lw_model *m, uint32_t tid, bool add)
@@ -192,17 +182,13 @@ static bool thread_parked(const struct lw_model *m, uint32_t tid)
 	return k && k->parked && !k->loop;
 }
 
-static uint64_t delta(uint64_t now, uint64_t before)
-{
-	return now >= before ? now - before : now;
-}
 
 int lw_model_apply_threads(struct lw_model *m, struct lw_thread_snap *snaps, size_t n,
 			   uint64_t epoch)
 {
 	int err = 0;
 
-	qsort(snaps, n, sizeof(*snaps), cmp_snap);
+	lw_snap_sort(snaps, n, sizeof(*snaps));
 	if (m->nkinds)
 		qsort(m->kinds, m->nkinds, sizeof(*m->kinds), cmp_kinds);
 	for (size_t i = 0; i < n; i++) {
@@ -223,18 +209,18 @@ int lw_model_apply_threads(struct lw_model *m, struct lw_thread_snap *snaps, siz
 		}
 		if (p->rt_need_tid && !t->exited)
 			lw_model_classify(m, p, snaps[i].tid);
-		p->iv.saturated += delta(t->saturated, prev ? prev->saturated : 0);
+		p->iv.saturated += lw_snap_delta(t->saturated, prev ? prev->saturated : 0);
 		/* not a loop: its waits are no iterations and its parks no lag */
 		if (!lw_proc_loops(p))
 			continue;
 		if (!t->exited)
 			p->iv.loops++;
-		iters = delta(t->iterations, prev ? prev->iterations : 0);
+		iters = lw_snap_delta(t->iterations, prev ? prev->iterations : 0);
 		p->iv.iterations += iters;
-		p->iv.stalls += delta(t->stalls, prev ? prev->stalls : 0);
+		p->iv.stalls += lw_snap_delta(t->stalls, prev ? prev->stalls : 0);
 		for (int s = 0; s < LW_LAG_SLOTS; s++)
-			p->iv.lag_hist[s] += delta(t->lag_hist[s], prev ? prev->lag_hist[s] : 0);
-		p->tot.lag_sum_s += (double)delta(t->busy_ns, prev ? prev->busy_ns : 0) / 1e9;
+			p->iv.lag_hist[s] += lw_snap_delta(t->lag_hist[s], prev ? prev->lag_hist[s] : 0);
+		p->tot.lag_sum_s += (double)lw_snap_delta(t->busy_ns, prev ? prev->busy_ns : 0) / 1e9;
 		if (iters && t->max_epoch[slot] == epoch) {
 			uint64_t lag = t->max_lag_ns[slot];
 

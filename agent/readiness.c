@@ -4,6 +4,7 @@
 #include <string.h>
 #include "hist.h"
 #include "readiness.h"
+#include "snapshot.h"
 
 double lw_rd_ready_ms(const struct lw_interval *iv, double q)
 {
@@ -24,17 +25,6 @@ void lw_rd_free(struct lw_readiness *r)
 	memset(r, 0, sizeof(*r));
 }
 
-static int cmp_snap(const void *a, const void *b)
-{
-	const struct lw_rd_snap *x = a, *y = b;
-
-	return x->tid < y->tid ? -1 : x->tid > y->tid;
-}
-
-static uint64_t delta(uint64_t now, uint64_t before)
-{
-	return now >= before ? now - before : now;
-}
 
 int lw_rd_apply_threads(struct lw_readiness *r, struct lw_model *m, struct lw_rd_snap *snaps,
 			size_t n, uint64_t epoch)
@@ -42,12 +32,11 @@ int lw_rd_apply_threads(struct lw_readiness *r, struct lw_model *m, struct lw_rd
 	unsigned int slot = epoch & 1;
 	int err = 0;
 
-	qsort(snaps, n, sizeof(*snaps), cmp_snap);
+	lw_snap_sort(snaps, n, sizeof(*snaps));
 	for (size_t i = 0; i < n; i++) {
 		const struct lw_rd_thread *t = &snaps[i].t;
-		struct lw_rd_snap key = { .tid = snaps[i].tid };
 		const struct lw_rd_snap *ps =
-			r->nprev ? bsearch(&key, r->prev, r->nprev, sizeof(key), cmp_snap) : NULL;
+			lw_snap_find(r->prev, r->nprev, sizeof(*r->prev), snaps[i].tid);
 		const struct lw_rd_thread *pt = NULL;
 		uint64_t wakeups, futile, handed = 0;
 		struct lw_proc *p;
@@ -55,10 +44,10 @@ int lw_rd_apply_threads(struct lw_readiness *r, struct lw_model *m, struct lw_rd
 		/* a tid reused by a new thread starts from zero */
 		if (ps && ps->t.start_time == t->start_time)
 			pt = &ps->t;
-		wakeups = delta(t->wakeups, pt ? pt->wakeups : 0);
-		futile = delta(t->futile, pt ? pt->futile : 0);
+		wakeups = lw_snap_delta(t->wakeups, pt ? pt->wakeups : 0);
+		futile = lw_snap_delta(t->futile, pt ? pt->futile : 0);
 		for (int s = 0; s < LW_LAG_SLOTS; s++)
-			handed += delta(t->ready_hist[s], pt ? pt->ready_hist[s] : 0);
+			handed += lw_snap_delta(t->ready_hist[s], pt ? pt->ready_hist[s] : 0);
 		/* a thread with nothing new does not make its process active */
 		if (!wakeups && !futile && !handed)
 			continue;
@@ -70,7 +59,7 @@ int lw_rd_apply_threads(struct lw_readiness *r, struct lw_model *m, struct lw_rd
 		p->iv.wakeups += wakeups;
 		p->iv.futile += futile;
 		for (int s = 0; s < LW_LAG_SLOTS; s++)
-			p->iv.ready_hist[s] += delta(t->ready_hist[s], pt ? pt->ready_hist[s] : 0);
+			p->iv.ready_hist[s] += lw_snap_delta(t->ready_hist[s], pt ? pt->ready_hist[s] : 0);
 		if (handed && t->ready_epoch[slot] == epoch && t->ready_max_ns[slot] > p->iv.ready_max_ns)
 			p->iv.ready_max_ns = t->ready_max_ns[slot];
 	}
@@ -126,9 +115,7 @@ void lw_rd_on_hot(struct lw_readiness *r, struct lw_model *m, const struct lw_ho
 
 bool lw_rd_shared_wait(const struct lw_readiness *r, uint32_t pid, uint32_t tid)
 {
-	struct lw_rd_snap key = { .tid = tid };
-	const struct lw_rd_snap *me =
-		r->nprev ? bsearch(&key, r->prev, r->nprev, sizeof(key), cmp_snap) : NULL;
+	const struct lw_rd_snap *me = lw_snap_find(r->prev, r->nprev, sizeof(*r->prev), tid);
 
 	if (!me || me->t.exited || me->t.pid != pid || me->t.epfd < 0)
 		return false;
