@@ -15,6 +15,7 @@
 #include "probes.h"
 #include "probes_detach.h"
 #include "probes_kernel.h"
+#include "probes_tidmap.h"
 #include "probes_ready.h"
 #include "loopwatch.skel.h"
 
@@ -688,45 +689,6 @@ uint64_t lw_probes_next_epoch(struct lw_probes *p)
 void lw_probes_set_stall_ms(struct lw_probes *p, unsigned int ms)
 {
 	p->skel->data->lw_stall_ns = (uint64_t)ms * 1000000ull;
-}
-
-int lw_probes_walk_tids(int fd, size_t limit, size_t rec_size, size_t val_off,
-			bool (*exited)(const void *val), void **out, size_t *n)
-{
-	size_t cap = 64, cnt = 0;
-	char *s = malloc(cap * rec_size);
-	uint32_t key, next, *prev = NULL;
-
-	if (!s)
-		return -ENOMEM;
-	/* Entries vanish while we walk (threads exit, LRU eviction): a failed
-	 * lookup is skipped, the walk goes on from the key we hold, and it is
-	 * bounded by the map's size. */
-	while (cnt < limit && bpf_map_get_next_key(fd, prev, &next) == 0) {
-		if (cnt == cap) {
-			char *ns = realloc(s, 2 * cap * rec_size);
-
-			if (!ns) {
-				free(s);
-				return -ENOMEM;
-			}
-			s = ns;
-			cap *= 2;
-		}
-		if (bpf_map_lookup_elem(fd, &next, s + cnt * rec_size + val_off) == 0) {
-			memcpy(s + cnt * rec_size, &next, sizeof(next));
-			cnt++;
-		}
-		key = next;
-		prev = &key;
-	}
-	/* exited threads have been read for the last time */
-	for (size_t i = 0; i < cnt; i++)
-		if (exited(s + i * rec_size + val_off))
-			bpf_map_delete_elem(fd, s + i * rec_size);
-	*out = s;
-	*n = cnt;
-	return 0;
 }
 
 static bool thread_exited(const void *val)

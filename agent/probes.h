@@ -44,11 +44,6 @@ uint64_t lw_probes_next_epoch(struct lw_probes *p);
 void lw_probes_set_stall_ms(struct lw_probes *p, unsigned int ms);
 /* Snapshot of the thread map (malloc()ed, caller owns). */
 int lw_probes_read_threads(struct lw_probes *p, struct lw_thread_snap **out, size_t *n);
-/* Snapshot of a map keyed by tid into malloc()ed records of rec_size bytes:
- * the tid (u32) at offset 0, the value at val_off. At most limit entries.
- * Entries whose value exited() says is gone are deleted once read. */
-int lw_probes_walk_tids(int fd, size_t limit, size_t rec_size, size_t val_off,
-			bool (*exited)(const void *val), void **out, size_t *n);
 /* Kernel-side counter summed over CPUs (enum lw_stat). */
 uint64_t lw_probes_stat(struct lw_probes *p, unsigned int idx);
 

@@ -12,6 +12,7 @@
 #include <bpf/libbpf.h>
 #include "log.h"
 #include "probes_ready.h"
+#include "probes_tidmap.h"
 #include "loopwatch.skel.h"
 
 void lw_probes_ready_config(struct lw_probes *p, const struct lw_options *o)
