@@ -13,7 +13,8 @@ R=$T/root
 umount_root() { mountpoint -q "$R" && umount "$R"; }
 trap 'umount_root; cleanup' EXIT
 
-check "make deb builds the package" bash -c "make --no-print-directory BUILD='$BUILD' deb >'$T/make.out' 2>&1"
+# the binary under test as it is (-o: make does not rebuild it here)
+check "make deb builds the package" bash -c "make --no-print-directory BUILD='$BUILD' -o '$BUILD/loopwatch' deb >'$T/make.out' 2>&1"
 version=$("$LW" --version | awk '{ print $2 }')
 deb=$BUILD/loopwatch_${version}_$(dpkg --print-architecture).deb
 check "it is named $(basename "$deb")" [ -s "$deb" ]

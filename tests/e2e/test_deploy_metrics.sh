@@ -119,7 +119,9 @@ prometheus --config.file="$T/prometheus.yml" --storage.tsdb.path="$T/tsdb" \
 	--web.listen-address="127.0.0.1:$PROM_PORT" >"$T/prom.log" 2>&1 &
 PROM_PID=$!
 
-agent_start lw --prom-file "$tf/loopwatch.prom" -d 12 || exit 0
+# prometheus first: the queries below must come while the scenarios run
+check "prometheus is ready on 127.0.0.1:$PROM_PORT" wait_for 30 curl -sf -o /dev/null "http://127.0.0.1:$PROM_PORT/-/ready"
+agent_start lw --prom-file "$tf/loopwatch.prom" -d 15 || exit 0
 faultlab_bg stall stall --cause sleep --ms 80 --every-ms 200 --count 45 || exit 0
 faultlab_bg herd herd --duration-s 10 || exit 0
 faultlab_bg et et-undrained --send-s 2 --duration-s 10 || exit 0
@@ -127,7 +129,6 @@ faultlab_bg reader slow-reader --duration-s 10 || exit 0
 # every rewrite of the textfile, to take the union of what was in it
 (for _ in $(seq 40); do cat "$tf/loopwatch.prom" 2>/dev/null; sleep 0.25; done) >"$T/all.prom" &
 SNAP=$!
-check "prometheus is ready on 127.0.0.1:$PROM_PORT" wait_for 30 curl -sf -o /dev/null "http://127.0.0.1:$PROM_PORT/-/ready"
 sleep 7
 query() { curl -s --max-time 5 "http://127.0.0.1:$PROM_PORT/api/v1/query" --data-urlencode "query=$1"; }
 n=0 bad=0 empty=""
