@@ -411,11 +411,30 @@ static void refuse_for_tests(struct bpf_object *obj)
 	}
 }
 
-/* Every program of the object must serve a hook of the table: one that
- * does not would silently never load. */
+/* The table and the object must name the same programs: a program no hook
+ * serves would silently never load, a name the object lacks would silently
+ * turn its hook off. Checked at every start, so every test checks it. */
 static int check_table(struct bpf_object *obj)
 {
 	struct bpf_program *prog;
+
+	for (int h = 0; h < LW_HK_MAX; h++) {
+		for (int a = 0; a < 3 && hook_defs[h].alts[a].path; a++) {
+			for (int i = 0; hook_defs[h].alts[a].progs[i]; i++) {
+				const char *name = hook_defs[h].alts[a].progs[i];
+				char lag[64];
+
+				snprintf(lag, sizeof(lag), "lag_%s", name);
+				if (bpf_object__find_program_by_name(obj, name) &&
+				    (hook_defs[h].families != (F_LOOP | F_RD) ||
+				     bpf_object__find_program_by_name(obj, lag)))
+					continue;
+				lw_err("the loader's table names program %s, which the BPF object lacks (agent/probes.c)",
+				       name);
+				return -EINVAL;
+			}
+		}
+	}
 
 	bpf_object__for_each_program(prog, obj) {
 		const char *name = bpf_program__name(prog);
