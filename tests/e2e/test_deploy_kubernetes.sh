@@ -14,7 +14,7 @@
 K=deploy/kubernetes
 
 # --- what the agent uses here, host-wide, default options ---
-"$LW" --json -d 4 --prom-file "$T/lw.prom" >/dev/null 2>"$T/agent.err" &
+"$LW" --json -d 4 --prom-file "$T/lw.prom" >"$T/full.json" 2>"$T/agent.err" &
 apid=$!
 sleep 3
 hwm=$(awk '/^VmHWM:/ { print $2 * 1024 }' /proc/$apid/status)
@@ -194,3 +194,22 @@ if [ -n "${probe:-}" ]; then
 	rm -f "$T/lw.prom"
 	check "the liveness probe fails when there is no textfile" bash -c "! eval $(printf %q "$p") 2>/dev/null"
 fi
+
+# the agent with exactly the DaemonSet's capabilities (bounding set), no new
+# privileges, as the container runs it: it attaches and runs every detection
+# it runs with all of root's
+caps=$(/usr/bin/python3 -c '
+import yaml
+d = [x for x in yaml.safe_load_all(open("deploy/kubernetes/loopwatch.yaml")) if x["kind"] == "DaemonSet"][0]
+c = [c for c in d["spec"]["template"]["spec"]["containers"] if c["name"] == "loopwatch"][0]
+print(",".join("+" + a.lower() for a in c["securityContext"]["capabilities"]["add"]))')
+note "DaemonSet capabilities: $caps"
+setpriv --no-new-privs --inh-caps=-all --bounding-set=-all,"$caps" \
+	"$LW" --json -d 1 >"$T/caps.json" 2>"$T/caps.err"
+rc=$?
+check_eq "with only those capabilities the agent runs and exits 0" "$rc" 0
+check "it attaches its probes" grep -q 'attached' "$T/caps.err"
+check_eq "every detection has the state it has with all capabilities" \
+	"$(jq -c 'select(.type=="start") | .detections' "$T/caps.json")" \
+	"$(jq -c 'select(.type=="start") | .detections' "$T/full.json")"
+note "$(grep 'dropped privileges' "$T/caps.err")"
