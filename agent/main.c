@@ -282,40 +282,49 @@ static void report_open_stalls(struct agent *a)
 	}
 }
 
-static void on_interval(struct agent *a)
+/* The thread map into the model; then the busy windows still open. Returns
+ * the number of loop threads the kernel holds. */
+static size_t fold_loops(struct agent *a, uint64_t epoch)
 {
 	struct lw_thread_snap *snaps = NULL;
-	struct lw_agent_stats st;
-	struct timespec now;
-	uint64_t epoch, lost;
 	size_t n = 0;
 
-	lw_probes_poll(&a->probes);
-	lw_bp_interval_begin(&a->probes, &a->model);
-	epoch = lw_probes_next_epoch(&a->probes);
-	if (lw_probes_read_threads(&a->probes, &snaps, &n) == 0) {
-		if (lw_model_apply_threads(&a->model, snaps, n, epoch))
-			lw_warn("out of memory folding the thread map; figures of this interval are partial");
-		else
-			report_open_stalls(a);
-	}
-	lw_bp_interval_end(&a->probes, &a->model, &a->bp, epoch);
-	fold_ready(a, epoch);
-	lost = lw_probes_stat(&a->probes, LW_STAT_EVENTS_LOST);
+	if (lw_probes_read_threads(&a->probes, &snaps, &n))
+		return 0;
+	if (lw_model_apply_threads(&a->model, snaps, n, epoch))
+		lw_warn("out of memory folding the thread map; figures of this interval are partial");
+	else
+		report_open_stalls(a);
+	return n;
+}
+
+/* Records the kernel could not queue this interval: counted, never silent. */
+static void count_lost(struct agent *a)
+{
+	uint64_t lost = lw_probes_stat(&a->probes, LW_STAT_EVENTS_LOST);
+
 	a->model.lost_events = lost - a->lost_seen;
 	a->lost_seen = lost;
-	if (a->model.lost_events) {
-		lw_warn("%llu events lost this interval: the ring buffer was full; event counts are incomplete",
-			(unsigned long long)a->model.lost_events);
-		for (size_t i = 0; i < a->model.nprocs; i++)
-			a->model.procs[i]->iv.incomplete = true;
-	}
+	if (!a->model.lost_events)
+		return;
+	lw_warn("%llu events lost this interval: the ring buffer was full; event counts are incomplete",
+		(unsigned long long)a->model.lost_events);
+	for (size_t i = 0; i < a->model.nprocs; i++)
+		a->model.procs[i]->iv.incomplete = true;
+}
+
+/* The interval to every view: summaries and the agent line, the textfile,
+ * the top view and the alert rules. */
+static void report_interval(struct agent *a, size_t threads)
+{
+	struct lw_agent_stats st;
+	struct timespec now;
 
 	st.events = a->model.events;
 	st.lost_events = a->model.lost_events;
 	st.cpu_pct = lw_selfstat_cpu_pct(&a->self);
 	st.rss_kb = lw_selfstat_rss_kb();
-	st.threads = n;
+	st.threads = threads;
 	st.procs = a->model.nprocs;
 	st.threads_dropped = lw_probes_stat(&a->probes, LW_STAT_THREADS_DROPPED);
 	clock_gettime(CLOCK_REALTIME, &now);
@@ -330,7 +339,29 @@ static void on_interval(struct agent *a)
 	}
 	lw_outputs_interval(&a->out, &a->model, &now, &st, a->stop);
 	fflush(stdout);
-	lw_model_end_interval(&a->model);
+}
+
+/*
+ * One interval, step by step. The order matters: the events already queued
+ * belong to the ending interval; the sweep samples before the epoch turns,
+ * so its marks land in the interval that ends; each fold then reads the
+ * slot the probes just left; the views see the whole interval; only then
+ * does the model start the next one.
+ */
+static void on_interval(struct agent *a)
+{
+	uint64_t epoch;
+	size_t threads;
+
+	lw_probes_poll(&a->probes);				/* 1. queued events */
+	lw_bp_interval_begin(&a->probes, &a->model);		/* 2. the socket sweep */
+	epoch = lw_probes_next_epoch(&a->probes);		/* 3. the probes move on */
+	threads = fold_loops(a, epoch);				/* 4. loop lag, open stalls */
+	lw_bp_interval_end(&a->probes, &a->model, &a->bp, epoch); /* 5. backpressure */
+	fold_ready(a, epoch);					/* 6. readiness */
+	count_lost(a);						/* 7. lost records */
+	report_interval(a, threads);				/* 8. every view */
+	lw_model_end_interval(&a->model);			/* 9. the next interval */
 	lw_rd_end_interval(&a->ready);
 }
 
