@@ -99,6 +99,26 @@ check "the dashboard's queries parse (promtool check rules on them)" \
 	bash -c "promtool check rules '$T/dash.rules.yml' >'$T/dash.check' 2>&1"
 grep -E 'FAILED|error' "$T/dash.check" | head -5 | sed 's/^/#   /'
 check "the rules parse (promtool check rules)" bash -c "promtool check rules '$R' >/dev/null 2>&1"
+# the dashboard as Grafana imports it: unique panel ids, a 24-column grid
+# with no overlap, every query on the data source variable
+check "the dashboard's layout and data sources are sound" /usr/bin/python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+ps = d["panels"]
+assert len({p["id"] for p in ps}) == len(ps), "duplicate panel id"
+cells = set()
+for p in ps:
+    g = p["gridPos"]
+    assert g["x"] + g["w"] <= 24, p["title"]
+    for x in range(g["x"], g["x"] + g["w"]):
+        for y in range(g["y"], g["y"] + g["h"]):
+            assert (x, y) not in cells, "overlap at " + p["title"]
+            cells.add((x, y))
+    if p["type"] != "row":
+        assert p["datasource"]["uid"] == "${datasource}", p["title"]
+        assert all(t["datasource"]["uid"] == "${datasource}" for t in p["targets"]), p["title"]
+assert d["uid"] and d["title"] and d["schemaVersion"] >= 36
+' "$D"
 
 # --- the agent writes a textfile beside faultlab; node_exporter and prometheus ---
 tf=$T/textfiles
