@@ -141,11 +141,11 @@ PROM_PID=$!
 
 # prometheus first: the queries below must come while the scenarios run
 check "prometheus is ready on 127.0.0.1:$PROM_PORT" wait_for 30 curl -sf -o /dev/null "http://127.0.0.1:$PROM_PORT/-/ready"
-agent_start lw --prom-file "$tf/loopwatch.prom" -d 15 || exit 0
-faultlab_bg stall stall --cause sleep --ms 80 --every-ms 200 --count 45 || exit 0
-faultlab_bg herd herd --duration-s 10 || exit 0
-faultlab_bg et et-undrained --send-s 2 --duration-s 10 || exit 0
-faultlab_bg reader slow-reader --duration-s 10 || exit 0
+agent_start lw --prom-file "$tf/loopwatch.prom" -d 20 || exit 0
+faultlab_bg stall stall --cause sleep --ms 80 --every-ms 200 --count 70 || exit 0
+faultlab_bg herd herd --duration-s 14 || exit 0
+faultlab_bg et et-undrained --send-s 2 --duration-s 14 || exit 0
+faultlab_bg reader slow-reader --duration-s 14 || exit 0
 # every rewrite of the textfile, to take the union of what was in it
 (for _ in $(seq 40); do cat "$tf/loopwatch.prom" 2>/dev/null; sleep 0.25; done) >"$T/all.prom" &
 SNAP=$!
