@@ -149,7 +149,7 @@ check "redis: its stalls are kind loop" q go \
 # Phase 2, the rule for what is not recognised (docs/runtimes.md "Parked
 # threads"): the same Go server with its Go notes and sections removed is
 # not recognised; its threads take turns on one epoll instance and park in
-# futex, so those stalls are kind parked and loop_lag skips them. Redis, a
+# futex, so those stalls are kind parked and loop_lag leaves them out. Redis, a
 # single-threaded loop, keeps kind loop. Light load only: a CPU-starved
 # pool thread's runqueue stalls would be loop stalls, rightly.
 for p in "$NE_PID" "$PROM_PID" "$GS_PID"; do kill "$p" 2>/dev/null; done
