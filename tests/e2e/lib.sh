@@ -44,6 +44,17 @@ check_eq() {
 	fi
 }
 
+# wait_for SECONDS COMMAND...: until COMMAND succeeds, polled every 0.1 s.
+wait_for() {
+	local n=$(($1 * 10))
+	shift
+	for _ in $(seq "$n"); do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # agent_start NAME ARGS...: run the agent with JSON to $T/NAME.json and wait
 # until it says the probes are attached.
 agent_start() {

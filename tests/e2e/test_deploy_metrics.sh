@@ -30,16 +30,6 @@ free_port() {
 		ss -Hltn "sport = :$p" | grep -q . || { echo "$p"; return; }
 	done
 }
-wait_for() {
-	local n=$(($1 * 10))
-	shift
-	for _ in $(seq "$n"); do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 # --- the expressions: dashboard targets, variables, annotations; rule exprs ---
 /usr/bin/python3 - "$D" "$R" "$T" <<'PY'
 import json, re, sys, yaml

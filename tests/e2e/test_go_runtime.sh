@@ -25,17 +25,6 @@ free_port() {
 	return 1
 }
 
-# wait_for SECONDS COMMAND...: until COMMAND succeeds.
-wait_for() {
-	local n=$(($1 * 10))
-	shift
-	for _ in $(seq "$n"); do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 for tool in go prometheus-node-exporter prometheus redis-server redis-cli curl wrk; do
 	check "$tool is installed (tools/install-deps.sh test)" command -v "$tool"
 done
