@@ -323,6 +323,7 @@ static void report_interval(struct agent *a, size_t threads)
 	st.events = a->model.events;
 	st.lost_events = a->model.lost_events;
 	st.cpu_pct = lw_selfstat_cpu_pct(&a->self);
+	st.cpu_ns = a->self.last_cpu_ns;
 	st.rss_kb = lw_selfstat_rss_kb();
 	st.threads = threads;
 	st.procs = a->model.nprocs;

@@ -102,8 +102,12 @@ void lw_outputs_interval(struct lw_outputs *o, const struct lw_model *m,
 	if (!final && lw_alerts_evaluate(&o->alerts, m, on_alert, o))
 		lw_warn("out of memory evaluating alerts: some processes were skipped");
 	lw_alert_exec_reap(&o->exec, lw_now_ns());
-	if (o->cfg->opt.prom_file)
+	if (o->cfg->opt.prom_file) {
+		o->prom.agent_cpu_s = (double)st->cpu_ns / 1e9;
+		o->prom.agent_rss_bytes = st->rss_kb * 1024;
+		o->prom.agent_set = true;
 		write_prom(o, m);
+	}
 	if (o->top)
 		lw_top_interval(o->top, m, &o->alerts, st);
 }

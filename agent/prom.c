@@ -331,6 +331,16 @@ const char *lw_prom_render(struct lw_prom *p, const struct lw_model *m,
 	family(p, "loopwatch_events_total", "counter", "Ring-buffer records the agent handled.");
 	putf(p, "loopwatch_events_total");
 	count(p, m->events_total + m->events);
+	if (p->agent_set) {
+		family(p, "loopwatch_agent_cpu_seconds_total", "counter",
+		       "CPU time the agent itself has used, all its threads.");
+		putf(p, "loopwatch_agent_cpu_seconds_total");
+		value(p, p->agent_cpu_s);
+		family(p, "loopwatch_agent_resident_memory_bytes", "gauge",
+		       "The agent's resident memory.");
+		putf(p, "loopwatch_agent_resident_memory_bytes");
+		count(p, p->agent_rss_bytes);
+	}
 	if (p->det_set) {
 		family(p, "loopwatch_detection_enabled", "gauge",
 		       "1 while the detection runs (perhaps degraded), 0 when this kernel refused it.");

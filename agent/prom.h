@@ -30,6 +30,10 @@ struct lw_prom {
 	/* what the kernel allowed, set once at start; not rendered while unset */
 	struct lw_detections det;
 	bool det_set;
+	/* the agent's own cost, set before each render; not rendered while unset */
+	double agent_cpu_s;
+	uint64_t agent_rss_bytes;
+	bool agent_set;
 };
 
 /* Render the model at the end of an interval (before lw_model_end_interval:

@@ -13,6 +13,7 @@
 struct lw_agent_stats {
 	uint64_t events, lost_events;
 	double cpu_pct;
+	uint64_t cpu_ns;		/* all the CPU time the agent has used */
 	uint64_t rss_kb;
 	uint64_t threads, procs;	/* state the agent holds: bounded */
 	uint64_t threads_dropped;	/* loop threads the kernel map had no room for */

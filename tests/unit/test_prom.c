@@ -195,6 +195,33 @@ static void labels_are_escaped(void **state)
 	lw_prom_free(&f.p);
 }
 
+/* The agent's own cost and the detections' states, once they are set. */
+static void agent_cost_and_detections(void **state)
+{
+	struct fixture f;
+	const char *s;
+
+	(void)state;
+	setup(&f);
+	s = render(&f, NULL, 10);
+	assert_false(has(s, "loopwatch_agent_cpu_seconds_total"));
+	assert_false(has(s, "loopwatch_detection_enabled"));
+	f.p.agent_cpu_s = 1.25;
+	f.p.agent_rss_bytes = 6 << 20;
+	f.p.agent_set = true;
+	f.p.det.det[LW_DET_HERD].state = LW_DET_ON;
+	f.p.det.det[LW_DET_DROPS].state = LW_DET_DEGRADED;
+	f.p.det_set = true;
+	s = render(&f, NULL, 10);
+	assert_true(sample(s, "loopwatch_agent_cpu_seconds_total") == 1.25);
+	assert_true(sample(s, "loopwatch_agent_resident_memory_bytes") == 6 << 20);
+	assert_true(sample(s, "loopwatch_detection_enabled{detection=\"herd\"}") == 1);
+	assert_true(sample(s, "loopwatch_detection_enabled{detection=\"drops\"}") == 1);
+	assert_true(sample(s, "loopwatch_detection_degraded{detection=\"drops\"}") == 1);
+	assert_true(sample(s, "loopwatch_detection_enabled{detection=\"fd_headroom\"}") == 0);
+	lw_prom_free(&f.p);
+}
+
 static void counters_add_the_interval_to_the_totals(void **state)
 {
 	struct fixture f;
@@ -360,6 +387,7 @@ int main(void)
 		cmocka_unit_test(every_family_has_help_and_type_before_its_samples),
 		cmocka_unit_test(labels_are_escaped),
 		cmocka_unit_test(counters_add_the_interval_to_the_totals),
+		cmocka_unit_test(agent_cost_and_detections),
 		cmocka_unit_test(series_cap_keeps_alerting_then_known_processes),
 		cmocka_unit_test(exited_processes_disappear),
 		cmocka_unit_test(writer_is_atomic_0644_and_never_follows_symlinks),
