@@ -78,6 +78,66 @@ static void stall_line_has_the_contract_fields(void **state)
 	lw_json_free(&j);
 }
 
+/* The start line: kernel, epoll hook path, each detection and each hook. */
+static void start_line_has_the_contract_fields(void **state)
+{
+	struct lw_hook_state hooks[LW_HK_MAX];
+	struct lw_detections d;
+	struct lw_json j = { 0 };
+	struct timespec ts = { .tv_sec = 0 };
+	const char *line;
+
+	(void)state;
+	memset(hooks, 0, sizeof(hooks));
+	memset(&d, 0, sizeof(d));
+	for (int h = 0; h < LW_HK_MAX; h++) {
+		hooks[h].on = h != LW_HK_RETRANS;
+		hooks[h].path = h == LW_HK_WAIT ? "fentry" : "tp_btf";
+	}
+	for (int i = 0; i < LW_DET_MAX; i++)
+		d.det[i].state = LW_DET_ON;
+	d.det[LW_DET_RETRANSMITS].state = LW_DET_OFF;
+	strcpy(d.det[LW_DET_RETRANSMITS].why, "tcp_retransmit_skb (bp_retransmit refused: \"x\")");
+	d.det[LW_DET_DROPS].state = LW_DET_DEGRADED;
+	strcpy(d.det[LW_DET_DROPS].why, "sock_exceed_buf_limit (no tracepoint)");
+	line = lw_json_start(&j, &ts, "6.1.0-50-cloud-amd64", hooks, &d);
+	assert_non_null(line);
+	assert_string_equal(line,
+		"{\"type\":\"start\",\"time\":\"1970-01-01T00:00:00.000Z\","
+		"\"kernel\":\"6.1.0-50-cloud-amd64\",\"hooks\":\"fentry\",\"detections\":{"
+		"\"loop_lag\":\"on\",\"stalls\":\"on\",\"herd\":\"on\",\"lt_hot_loop\":\"on\","
+		"\"undrained_et\":\"on\",\"readiness_lag\":\"on\",\"backpressure\":\"on\","
+		"\"drops\":\"degraded: sock_exceed_buf_limit (no tracepoint)\","
+		"\"retransmits\":\"off: tcp_retransmit_skb (bp_retransmit refused: \\\"x\\\")\","
+		"\"fd_headroom\":\"on\"},\"hook_paths\":{\"epoll_wait\":\"fentry\","
+		"\"epoll_ctl\":\"tp_btf\",\"accept\":\"tp_btf\",\"sched_switch\":\"tp_btf\","
+		"\"sched_process_exit\":\"tp_btf\",\"sched_waking\":\"tp_btf\","
+		"\"sk_data_ready\":\"tp_btf\",\"sock_recv\":\"tp_btf\",\"sock_send\":\"tp_btf\","
+		"\"tcp_sendmsg\":\"tp_btf\",\"inet_sock_set_state\":\"tp_btf\","
+		"\"kfree_skb\":\"tp_btf\",\"tcp_retransmit_skb\":\"off\","
+		"\"tcp_retransmit_synack\":\"tp_btf\",\"sock_exceed_buf_limit\":\"tp_btf\","
+		"\"socket_sweep\":\"tp_btf\"}}\n");
+	lw_json_free(&j);
+}
+
+static void agent_line_has_the_contract_fields(void **state)
+{
+	struct lw_agent_stats st = { .events = 12, .lost_events = 1, .cpu_pct = 0.25,
+				     .cpu_ns = 5, .rss_kb = 6100, .threads = 3, .procs = 2,
+				     .threads_dropped = 0 };
+	struct lw_json j = { 0 };
+	struct timespec ts = { .tv_sec = 0 };
+	const char *line;
+
+	(void)state;
+	line = lw_json_agent(&j, &ts, &st);
+	assert_non_null(line);
+	assert_string_equal(line, "{\"type\":\"agent\",\"time\":\"1970-01-01T00:00:00.000Z\","
+				  "\"events\":12,\"lost_events\":1,\"cpu_pct\":0.250,\"rss_kb\":6100,"
+				  "\"threads\":3,\"procs\":2,\"threads_dropped\":0}\n");
+	lw_json_free(&j);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -87,6 +147,8 @@ int main(void)
 		cmocka_unit_test(prom_label_escaping),
 		cmocka_unit_test(time_is_rfc3339_utc_millis),
 		cmocka_unit_test(stall_line_has_the_contract_fields),
+		cmocka_unit_test(start_line_has_the_contract_fields),
+		cmocka_unit_test(agent_line_has_the_contract_fields),
 	};
 
 	return cmocka_run_group_tests_name("json", tests, NULL, NULL);
