@@ -78,14 +78,16 @@ run_e2e() {
 # The kernel matrix (tests/kernels/matrix.sh): the agent on stock Debian
 # kernels booted under qemu, checked like the e2e tests.
 run_kernels() {
-	local out p f
+	local out p f rc
 	echo "== kernel matrix"
 	out=$(tests/kernels/matrix.sh 2>&1)
+	rc=$?
 	echo "$out" | grep -E '^(ok|not ok|#) ' | grep -v '^ok '
 	p=$(echo "$out" | grep -c '^ok ')
 	f=$(echo "$out" | grep -c '^not ok ')
-	if [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then
-		echo "not ok - the kernel matrix ran no check"
+	# a matrix that stopped part way (a fetch or an image that failed) fails
+	if [ "$f" -eq 0 ] && { [ "$p" -eq 0 ] || [ "$rc" -ne 0 ]; }; then
+		echo "not ok - the kernel matrix ran no check or stopped (status $rc)"
 		echo "$out" | tail -20 | sed 's/^/#   /'
 		f=1
 	fi

@@ -18,7 +18,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 out=${LW_MATRIX_OUT:-/tmp/lw-matrix}
 paths=${LW_MATRIX_PATHS:-auto kprobe tracepoint}
-limit=${LW_MATRIX_TIMEOUT:-500}
+# a guest takes up to 2 minutes here; a hung one is given up on well before CI's limit
+limit=${LW_MATRIX_TIMEOUT:-300}
 build=${BUILD:-build}
 case $build in /*) ;; *) build=$top/$build ;; esac
 export BUILD=$build
@@ -42,14 +43,14 @@ for k in $kernels; do
 		{ echo "not ok - $rel: initramfs ($(tail -1 "$d/initramfs.log"))"; failed=$((failed + 1)); continue; }
 	rc=0
 	"$here/boot.sh" "$k" "$d/initramfs.gz" "$limit" >"$d/console.log" 2>&1 || rc=$?
-	# Multi-threaded TCG now and then runs a stale int3 while the kernel
-	# patches code (a tracepoint or kprobe going away) and the guest oopses
-	# in the int3 handler: an emulator race, seen once in several runs and
-	# never on hardware. That one failure gets one more boot; any other
-	# failure, or the same twice, fails.
-	if [ "$rc" -ne 0 ] && grep -q "Oops: int3" "$d/console.log"; then
-		echo "# $rel: the guest oopsed on a stale int3 (emulator race); booting it once more"
-		mv "$d/console.log" "$d/console-int3.log"
+	# Multi-threaded TCG now and then loses track of code the kernel patches
+	# (a probe attached or detached): the guest oopses on a stale int3 or
+	# both vCPUs lock up. Emulator races, each seen once in several runs
+	# (5.10 and 6.12) and never on hardware. Such a guest gets one more
+	# boot; any other failure, or the same twice, fails.
+	if [ "$rc" -ne 0 ] && grep -qE "Oops: int3|soft lockup" "$d/console.log"; then
+		echo "# $rel: the guest $(grep -qE 'Oops: int3' "$d/console.log" && echo "oopsed on a stale int3" || echo "locked up") (emulator race); booting it once more"
+		mv "$d/console.log" "$d/console-retry.log"
 		rc=0
 		"$here/boot.sh" "$k" "$d/initramfs.gz" "$limit" >"$d/console.log" 2>&1 || rc=$?
 	fi
