@@ -45,10 +45,13 @@ BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 SKEL := $(BUILD)/loopwatch.skel.h
 
-# Everything in agent/ but main.c and the files that touch the skeleton
-# (agent/probes*.c) is plain C, linked into a library the unit tests use too.
-AGENT_MAIN := agent/main.c $(wildcard agent/probes*.c)
-CORE_SRCS := $(filter-out $(AGENT_MAIN),$(wildcard agent/*.c))
+# agent/: kernel/ loads and reads the BPF programs, model/ rebuilds what
+# happened from their records, views/ renders it, settings/ and util/ serve
+# all. Everything but main.c and the files that touch the skeleton
+# (agent/kernel/probes*.c) is plain C, linked into a library the unit tests
+# use too.
+AGENT_MAIN := agent/main.c $(wildcard agent/kernel/probes*.c)
+CORE_SRCS := $(filter-out $(AGENT_MAIN),$(wildcard agent/*/*.c))
 CORE_OBJS := $(patsubst agent/%.c,$(BUILD)/agent/%.o,$(CORE_SRCS))
 MAIN_OBJS := $(patsubst agent/%.c,$(BUILD)/agent/%.o,$(AGENT_MAIN))
 CORE_LIB := $(BUILD)/liblwcore.a
@@ -163,11 +166,12 @@ $(BUILD)/syscall_names.h: $(UNISTD) | $(BUILD)/agent
 	$(Q)awk '/^#define __NR_[a-z0-9_]+ [0-9]+$$/ { sub("__NR_", "", $$2); \
 		printf "\t[%d] = \"%s\",\n", $$3, $$2 }' $< > $@
 
-$(patsubst agent/%.c,$(BUILD)/agent/%.o,$(wildcard agent/probes*.c)): $(SKEL)
-$(BUILD)/agent/syscalls.o: $(BUILD)/syscall_names.h
+$(patsubst agent/%.c,$(BUILD)/agent/%.o,$(wildcard agent/kernel/probes*.c)): $(SKEL)
+$(BUILD)/agent/util/syscalls.o: $(BUILD)/syscall_names.h
 
 $(BUILD)/agent/%.o: agent/%.c | $(BUILD)/agent
 	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
 $(CORE_LIB): $(CORE_OBJS)
@@ -183,7 +187,7 @@ $(BUILD)/obj-faultlab/%.o: tools/faultlab/%.c | $(BUILD)/obj-faultlab
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -pthread -c $< -o $@
 
 # faultlab writes JSON with the agent's escaper.
-$(BUILD)/faultlab: $(FAULTLAB_OBJS) $(BUILD)/agent/escape.o
+$(BUILD)/faultlab: $(FAULTLAB_OBJS) $(BUILD)/agent/util/escape.o
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -pthread $^ -lresolv -lm -o $@
 
@@ -191,13 +195,14 @@ $(BUILD)/tools/%: tools/bench/%.c | $(BUILD)/tools
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -pthread $< -lbpf -lelf -lz -lm -o $@
 
+# -Ibpf: test_ready runs the probes' own state machines (bpf/ready_sm.h).
 $(BUILD)/tests/%: tests/unit/%.c $(CORE_LIB) | $(BUILD)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $< $(CORE_LIB) -lcmocka $(CORE_LIBS) -o $@
+	$(Q)$(CC) $(CPPFLAGS) -Ibpf $(CFLAGS) $< $(CORE_LIB) -lcmocka $(CORE_LIBS) -o $@
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(CORE_SRCS) $(BUILD)/syscall_names.h | $(BUILD)/fuzz
 	$(call msg,FUZZ,$@)
 	$(Q)$(CLANG) -g -O1 $(WARN) -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
 		-Iinclude -Iagent -I$(BUILD) -MMD -MP $< $(CORE_SRCS) $(CORE_LIBS) -o $@
 
--include $(wildcard $(BUILD)/*/*.d)
+-include $(wildcard $(BUILD)/*/*.d $(BUILD)/agent/*/*.d)

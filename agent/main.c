@@ -15,22 +15,22 @@
 #include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
-#include "bp.h"
-#include "decode.h"
-#include "log.h"
-#include "model.h"
-#include "open_stall.h"
-#include "options.h"
-#include "outputs.h"
-#include "privs.h"
-#include "probes.h"
-#include "probes_bp.h"
-#include "probes_ready.h"
-#include "readiness.h"
-#include "report.h"
-#include "runtime.h"
-#include "selfstat.h"
-#include "stall.h"
+#include "model/bp.h"
+#include "model/decode.h"
+#include "util/log.h"
+#include "model/model.h"
+#include "model/open_stall.h"
+#include "settings/options.h"
+#include "views/outputs.h"
+#include "util/privs.h"
+#include "kernel/probes.h"
+#include "kernel/probes_bp.h"
+#include "kernel/probes_ready.h"
+#include "model/readiness.h"
+#include "views/report.h"
+#include "model/runtime.h"
+#include "util/selfstat.h"
+#include "model/stall.h"
 
 enum { EXIT_OK = 0, EXIT_HOST = 1, EXIT_USAGE = 2 };
 enum { SRC_RING = 1, SRC_TICK, SRC_END, SRC_SIGNAL, SRC_KEYS, SRC_STARVE };
@@ -45,7 +45,7 @@ struct agent {
 	struct lw_outputs out;
 	struct lw_readiness ready;
 	struct lw_open_stalls open;
-	struct lw_rt_cache rt;		/* runtimes by executable (agent/runtime.h) */
+	struct lw_rt_cache rt;		/* runtimes by executable (agent/model/runtime.h) */
 	int starve_fd;		/* armed while undrained sockets are watched */
 	bool starve_armed;
 	enum lw_view view;
@@ -154,7 +154,7 @@ static void on_starve_check(struct agent *a)
 	arm_starve(a);
 }
 
-/* Herds, hot loops and undrained sockets (agent/readiness.c). */
+/* Herds, hot loops and undrained sockets (agent/model/readiness.c). */
 static void on_ready_event(struct agent *a, int type, const union lw_event_any *ev,
 			   const struct timespec *now)
 {
@@ -256,7 +256,7 @@ static void fold_ready(struct agent *a, uint64_t epoch)
 }
 
 /* Busy windows still open at the tick: a hung loop is reported while it
- * hangs, not only once it comes back (agent/open_stall.h). */
+ * hangs, not only once it comes back (agent/model/open_stall.h). */
 static void report_open_stalls(struct agent *a)
 {
 	struct timespec mono, now, started;

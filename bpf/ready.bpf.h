@@ -3,7 +3,7 @@
  * Readiness hand-over: herds, level-triggered hot loops, undrained
  * edge-triggered sockets and readiness lag. The hooks here only gather what
  * the kernel knows (registrations, returned events, wake-ups, receives,
- * accepts) and feed the state machines of include/ready_sm.h, which the unit
+ * accepts) and feed the state machines of bpf/ready_sm.h, which the unit
  * tests run on the same code. Only notable events reach the ring buffer.
  *
  * Included once, by loopwatch.bpf.c, which runs the handlers of hooks shared

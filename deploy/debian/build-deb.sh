@@ -8,7 +8,7 @@
 set -eu
 B=${1:-build}
 here=$(dirname "$0")
-version=$(sed -n 's/^#define LW_VERSION "\(.*\)"/\1/p' agent/options.h)
+version=$(sed -n 's/^#define LW_VERSION "\(.*\)"/\1/p' agent/settings/options.h)
 arch=$(dpkg --print-architecture)
 # the maintainers of this tree (its last commit's author) unless DEB_MAINTAINER
 maint=${DEB_MAINTAINER:-$(git log -1 --format='%an <%ae>' 2>/dev/null || true)}

@@ -3,11 +3,11 @@
  * of the record type it yields. */
 #include <stdint.h>
 #include <string.h>
-#include "decode.h"
-#include "json.h"
-#include "readiness.h"
-#include "report.h"
-#include "stall.h"
+#include "model/decode.h"
+#include "util/json.h"
+#include "model/readiness.h"
+#include "views/report.h"
+#include "model/stall.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /* libFuzzer harness: any bytes as an executable through the ELF reading of
- * runtime recognition (agent/runtime.c): the agent reads the binaries of
+ * runtime recognition (agent/model/runtime.c): the agent reads the binaries of
  * every user's processes. */
 #include <stdint.h>
 #include <sys/mman.h>
 #include <unistd.h>
-#include "runtime.h"
+#include "model/runtime.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

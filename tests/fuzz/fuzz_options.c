@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "options.h"
+#include "settings/options.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -12,7 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "alert_exec.h"
+#include "views/alert_exec.h"
 
 #define S 1000000000ull
 

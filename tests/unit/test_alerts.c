@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "alerts.h"
+#include "model/alerts.h"
 
 #define MS 1000000ull
 

@@ -10,9 +10,9 @@
 #include <arpa/inet.h>
 #include <sys/socket.h>
 #include <cmocka.h>
-#include "bp.h"
-#include "decode.h"
-#include "report.h"
+#include "model/bp.h"
+#include "model/decode.h"
+#include "views/report.h"
 
 static uint32_t dead_pid;
 

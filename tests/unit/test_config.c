@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "config.h"
+#include "settings/config.h"
 
 static const char good[] =
 	"; loopwatch settings\n"

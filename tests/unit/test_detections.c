@@ -8,7 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "detect.h"
-#include "detections.h"
+#include "kernel/detections.h"
 
 static const char *const no_why[3] = { NULL, NULL, NULL };
 

@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
-#include "hist.h"
+#include "model/hist.h"
 
 static void empty_histogram_is_zero(void **state)
 {

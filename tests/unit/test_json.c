@@ -5,9 +5,9 @@
 #include <setjmp.h>
 #include <string.h>
 #include <cmocka.h>
-#include "escape.h"
-#include "json.h"
-#include "report.h"
+#include "util/escape.h"
+#include "util/json.h"
+#include "views/report.h"
 
 static void comm_with_quotes_and_controls_stays_valid(void **state)
 {

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "model.h"
+#include "model/model.h"
 
 #define MS 1000000ull
 

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "open_stall.h"
-#include "report.h"
+#include "model/open_stall.h"
+#include "views/report.h"
 
 #define MS 1000000ull
 #define S 1000000000ull

@@ -7,7 +7,7 @@
 #include <setjmp.h>
 #include <string.h>
 #include <cmocka.h>
-#include "options.h"
+#include "settings/options.h"
 
 static int parse(struct lw_options *o, char *err, int argc, ...)
 {

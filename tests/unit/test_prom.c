@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "prom.h"
+#include "views/prom.h"
 
 struct fixture {
 	struct lw_proc procs[3];

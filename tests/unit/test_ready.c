@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Readiness hand-over. The first half runs the probes' own state machines
- * (include/ready_sm.h) on synthetic kernel event sequences, with fake maps,
+ * (bpf/ready_sm.h) on synthetic kernel event sequences, with fake maps,
  * a fake fd table and recorded emits; the second half tests the agent side
- * (agent/readiness.c).
+ * (agent/model/readiness.c).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -14,8 +14,8 @@
 #include <string.h>
 #include <cmocka.h>
 #include "ready.h"
-#include "options.h"
-#include "readiness.h"
+#include "settings/options.h"
+#include "model/readiness.h"
 
 #define US 1000ull
 #define MS 1000000ull

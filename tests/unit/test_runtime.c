@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Runtime recognition (agent/runtime.c): the ELF reading on crafted stripped
+ * Runtime recognition (agent/model/runtime.c): the ELF reading on crafted stripped
  * binaries written here byte by byte, the cache and exec re-check on a fake
  * /proc tree, and what the model, the stall-in-progress check, the alerts
  * and the summary do with a process whose threads are not loops.
@@ -18,13 +18,13 @@
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "alerts.h"
-#include "model.h"
-#include "open_stall.h"
-#include "prom.h"
-#include "readiness.h"
-#include "report.h"
-#include "runtime.h"
+#include "model/alerts.h"
+#include "model/model.h"
+#include "model/open_stall.h"
+#include "views/prom.h"
+#include "model/readiness.h"
+#include "views/report.h"
+#include "model/runtime.h"
 
 #define MS 1000000ull
 
@@ -710,7 +710,7 @@ static void textfile_names_the_runtime(void **state)
 	lw_model_free(&m);
 }
 
-/* --- parked threads of no recognised runtime (agent/stall.h) --- */
+/* --- parked threads of no recognised runtime (agent/model/stall.h) --- */
 
 static struct lw_stall blocked_in(const char *sys, enum lw_cause cause)
 {

@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
-#include "snapshot.h"
+#include "model/snapshot.h"
 
 struct rec {
 	uint32_t key;

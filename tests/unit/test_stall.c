@@ -5,7 +5,7 @@
 #include <setjmp.h>
 #include <string.h>
 #include <cmocka.h>
-#include "stall.h"
+#include "model/stall.h"
 
 #define MS 1000000ull
 

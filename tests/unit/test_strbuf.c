@@ -6,7 +6,7 @@
 #include <string.h>
 #include <wchar.h>
 #include <cmocka.h>
-#include "strbuf.h"
+#include "util/strbuf.h"
 
 static void grows_across_many_appends(void **state)
 {

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "escape.h"
+#include "util/escape.h"
 #include "report.h"
 
 void fl_report_init(void)

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Life cycle of the BPF side: checks, open, configure, load, attach, read. */
+#ifndef LOOPWATCH_PROBES_H
+#define LOOPWATCH_PROBES_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "kernel/detections.h"
+#include "model/model.h"
+#include "settings/options.h"
+
+struct loopwatch_bpf;
+struct ring_buffer;
+struct bpf_link;
+
+#define LW_MAX_LINKS 64
+
+typedef int (*lw_event_fn)(void *ctx, void *data, size_t len);
+
+struct lw_probes {
+	struct loopwatch_bpf *skel;
+	struct ring_buffer *rb;
+	struct bpf_link *links[LW_MAX_LINKS];
+	struct bpf_link *bp_sweep[3];	/* task_file, tcp, udp: run by agent/kernel/probes_bp.c */
+	unsigned int attached, skipped;
+	/* what the kernel allowed: hooks on and the path of each, families on */
+	struct lw_hook_state hooks[LW_HK_MAX];
+	uint32_t families, asked;
+	char family_why[3][LW_WHY_LEN];
+	char kernel[65];
+};
+
+/* Returns 0, or a negative errno after logging one line that names what is
+ * missing (privilege, BTF, tracefs, a tracepoint); -EPERM/-ENOTSUP/-ENOENT
+ * mean the host lacks something (exit 1). */
+int lw_probes_start(struct lw_probes *p, const struct lw_options *o, lw_event_fn fn, void *ctx);
+void lw_probes_stop(struct lw_probes *p);
+/* What each detection can do with what the kernel allowed. */
+void lw_probes_detections(const struct lw_probes *p, struct lw_detections *out);
+int lw_probes_ring_fd(const struct lw_probes *p);
+int lw_probes_poll(struct lw_probes *p);
+/* Start a new epoch for per-interval maxima; returns the one that ended. */
+uint64_t lw_probes_next_epoch(struct lw_probes *p);
+void lw_probes_set_stall_ms(struct lw_probes *p, unsigned int ms);
+/* Snapshot of the thread map (malloc()ed, caller owns). */
+int lw_probes_read_threads(struct lw_probes *p, struct lw_thread_snap **out, size_t *n);
+/* Kernel-side counter summed over CPUs (enum lw_stat). */
+uint64_t lw_probes_stat(struct lw_probes *p, unsigned int idx);
+
+#endif
