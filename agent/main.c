@@ -15,37 +15,42 @@
 #include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
-#include "model/bp.h"
-#include "model/decode.h"
-#include "util/log.h"
-#include "model/model.h"
-#include "model/open_stall.h"
-#include "settings/options.h"
-#include "views/outputs.h"
-#include "util/privs.h"
 #include "kernel/probes.h"
 #include "kernel/probes_bp.h"
 #include "kernel/probes_ready.h"
+#include "model/alerts.h"
+#include "model/bp.h"
+#include "model/decode.h"
+#include "model/model.h"
+#include "model/open_stall.h"
 #include "model/readiness.h"
-#include "views/report.h"
+#include "model/record.h"
 #include "model/runtime.h"
-#include "util/selfstat.h"
 #include "model/stall.h"
+#include "settings/options.h"
+#include "settings/reload.h"
+#include "util/log.h"
+#include "util/privs.h"
+#include "util/selfstat.h"
+#include "views/view.h"
 
 enum { EXIT_OK = 0, EXIT_HOST = 1, EXIT_USAGE = 2 };
 enum { SRC_RING = 1, SRC_TICK, SRC_END, SRC_SIGNAL, SRC_KEYS, SRC_STARVE };
 
 struct agent {
-	struct lw_options opt;
+	struct lw_options opt;		/* settings.cfg->opt, as in force */
+	struct lw_settings settings;
 	struct lw_probes probes;
 	struct lw_model model;
 	struct lw_bp_state bp;
-	struct lw_json json;
 	struct lw_selfstat self;
-	struct lw_outputs out;
 	struct lw_readiness ready;
 	struct lw_open_stalls open;
+	struct lw_alerts alerts;
 	struct lw_rt_cache rt;		/* runtimes by executable (agent/model/runtime.h) */
+	struct lw_record rec;		/* the interval being closed */
+	struct lw_views views;
+	struct lw_detections det;	/* what the kernel allowed, as attached */
 	int starve_fd;		/* armed while undrained sockets are watched */
 	bool starve_armed;
 	enum lw_view view;
@@ -86,34 +91,56 @@ static int textfile_dir_writable(const char *path, char *err, size_t errlen)
 	return 0;
 }
 
-static void emit(const char *line)
+/* What this kernel let the probes do: a log line for each detection not on. */
+static void log_start(struct agent *a)
 {
-	if (line)
-		fputs(line, stdout);
-}
-
-/* What this kernel let the probes do: one JSON line, one log line for the
- * other views, and the textfile's detection gauges. */
-static void report_start(struct agent *a)
-{
-	struct lw_detections det;
-	struct timespec now;
 	char buf[LW_WHY_LEN + 16];
 
-	lw_probes_detections(&a->probes, &det);
-	a->out.prom.det = det;
-	a->out.prom.det_set = true;
-	clock_gettime(CLOCK_REALTIME, &now);
-	if (a->view == LW_VIEW_JSON) {
-		emit(lw_json_start(&a->json, &now, a->probes.kernel, a->probes.hooks, &det));
-		fflush(stdout);
-	}
+	lw_probes_detections(&a->probes, &a->det);
 	for (int i = 0; i < LW_DET_MAX; i++)
-		if (det.det[i].state != LW_DET_ON && det.det[i].asked)
+		if (a->det.det[i].state != LW_DET_ON && a->det.det[i].asked)
 			lw_info("%s %s", lw_det_name((enum lw_det_id)i),
-				lw_det_describe(&det.det[i], buf, sizeof(buf)));
+				lw_det_describe(&a->det.det[i], buf, sizeof(buf)));
 	lw_info("epoll waits hooked by %s on kernel %s", a->probes.hooks[LW_HK_WAIT].path,
 		a->probes.kernel);
+}
+
+/* The views of this run: one for the terminal or stdout, the textfile, the
+ * alerts. Opened once the probes are attached and privileges dropped: the
+ * top view takes the terminal from here on. */
+static int open_views(struct agent *a)
+{
+	struct lw_start_rec s = { .kernel = a->probes.kernel, .hooks = a->probes.hooks,
+				  .det = &a->det };
+	struct lw_viewer v;
+	int exec_out = STDERR_FILENO, rc;
+
+	if (a->view == LW_VIEW_TOP) {
+		rc = lw_view_top(&v, a->opt.interval_s);
+		if (rc) {
+			lw_warn("the top view needs a terminal (%s): printing a plain table instead",
+				strerror(-rc));
+			rc = lw_view_table(&v, stdout);
+		} else if (isatty(STDERR_FILENO)) {
+			exec_out = -1;	/* an alert command must not write over the screen */
+		}
+	} else {
+		rc = lw_view_json(&v, stdout);
+	}
+	if (!rc)
+		rc = lw_views_add(&a->views, &v);
+	if (!rc && !(rc = lw_view_prom(&v, a->settings.cfg)))
+		rc = lw_views_add(&a->views, &v);
+	/* after the screen's view: the pane shows an alert before its log line */
+	if (!rc && !(rc = lw_view_alerts(&v, a->settings.cfg, exec_out)))
+		rc = lw_views_add(&a->views, &v);
+	if (rc) {
+		lw_err("failed to open the views: %s", strerror(-rc));
+		return rc;
+	}
+	clock_gettime(CLOCK_REALTIME, &s.now);
+	lw_views_open(&a->views, &s);
+	return 0;
 }
 
 /* The starvation check runs only while undrained sockets are watched. */
@@ -135,6 +162,7 @@ static void arm_starve(struct agent *a)
 static void on_starve_check(struct agent *a)
 {
 	struct lw_starved st[16];
+	struct lw_event_rec e;
 	struct timespec now, mono;
 	size_t n;
 
@@ -144,44 +172,31 @@ static void on_starve_check(struct agent *a)
 				lw_probes_ready_sock, &a->probes, st, 16);
 	clock_gettime(CLOCK_REALTIME, &now);
 	for (size_t i = 0; i < n; i++) {
-		if (a->view == LW_VIEW_JSON)
-			emit(lw_json_starved(&a->json, &now, &st[i]));
-		else if (!lw_outputs_top(&a->out))
-			lw_table_starved(stdout, &st[i]);
+		lw_event_rec_starved(&e, &now, &st[i]);
+		lw_views_event(&a->views, &e);
 	}
-	if (n)
-		fflush(stdout);
 	arm_starve(a);
 }
 
-/* Herds, hot loops and undrained sockets (agent/model/readiness.c). */
-static void on_ready_event(struct agent *a, int type, const union lw_event_any *ev,
-			   const struct timespec *now)
+/* Herds, hot loops and undrained sockets (agent/model/readiness.c); false
+ * for one the model does not report. */
+static bool on_ready_event(struct agent *a, int type, const union lw_event_any *ev,
+			   const struct timespec *now, struct lw_event_rec *e)
 {
-	bool json = a->view == LW_VIEW_JSON;
-
 	if (type == LW_EV_HERD) {
 		if (!lw_rd_on_herd(&a->ready, &a->model, &ev->herd))
-			return;
-		if (json)
-			emit(lw_json_herd(&a->json, now, &ev->herd));
-		else if (!lw_outputs_top(&a->out))
-			lw_table_herd(stdout, &ev->herd);
+			return false;
+		lw_event_rec_herd(e, now, &ev->herd);
 	} else if (type == LW_EV_LT_HOT_LOOP) {
 		lw_rd_on_hot(&a->ready, &a->model, &ev->hot);
-		if (json)
-			emit(lw_json_hot(&a->json, now, &ev->hot));
-		else if (!lw_outputs_top(&a->out))
-			lw_table_hot(stdout, &ev->hot);
+		lw_event_rec_hot(e, now, &ev->hot);
 	} else {
 		if (!lw_rd_on_undrained(&a->ready, &a->model, &ev->undrained))
-			return;
-		if (json)
-			emit(lw_json_undrained(&a->json, now, &ev->undrained));
-		else if (!lw_outputs_top(&a->out))
-			lw_table_undrained(stdout, &ev->undrained);
+			return false;
+		lw_event_rec_undrained(e, now, &ev->undrained);
 		arm_starve(a);
 	}
+	return true;
 }
 
 static unsigned int classify(void *ctx, uint32_t pid, uint32_t tid, struct lw_exe_id *id,
@@ -197,12 +212,16 @@ static unsigned int classify(void *ctx, uint32_t pid, uint32_t tid, struct lw_ex
 	return f;
 }
 
+/* One ring-buffer record: into the model, then as an event to every view. */
 static int on_event(void *ctx, void *data, size_t len)
 {
 	struct agent *a = ctx;
 	union lw_event_any ev;
+	struct lw_event_rec e;
+	struct lw_stall s;
 	struct timespec now;
 	int type = lw_decode(data, len, &ev);
+	bool report = false;
 
 	a->model.events++;
 	if (type < 0) {
@@ -211,38 +230,80 @@ static int on_event(void *ctx, void *data, size_t len)
 	}
 	clock_gettime(CLOCK_REALTIME, &now);
 	switch (type) {
-	case LW_EV_STALL: {
-		struct lw_stall s;
-
+	case LW_EV_STALL:
 		/* a park of a runtime whose threads are not loops is no stall */
 		if (!lw_model_is_loop(&a->model, ev.hdr.pid, ev.hdr.tid, ev.hdr.comm))
 			break;
 		lw_stall_from_event(&ev.stall, &s);
 		s.kind = lw_stall_kind_of(&s, lw_rd_shared_wait(&a->ready, ev.hdr.pid, ev.hdr.tid));
 		lw_model_add_stall(&a->model, ev.hdr.pid, ev.hdr.tid, ev.hdr.comm, &s);
-		if (a->view == LW_VIEW_JSON)
-			emit(lw_json_stall(&a->json, &now, &ev.hdr, &s));
-		else
-			lw_table_stall(stdout, &ev.hdr, &s);
+		lw_event_rec_stall(&e, &now, &ev.hdr, &s);
+		report = true;
 		break;
-	}
 	case LW_EV_HERD:
 	case LW_EV_LT_HOT_LOOP:
 	case LW_EV_UNDRAINED_ET:
-		on_ready_event(a, type, &ev, &now);
+		report = on_ready_event(a, type, &ev, &now, &e);
 		break;
 	case LW_EV_BACKPRESSURE:
 		lw_bp_add_event(&a->model, &ev.bp);
-		if (a->view == LW_VIEW_JSON)
-			emit(lw_json_backpressure(&a->json, &now, &ev.bp));
-		else if (!lw_outputs_top(&a->out))
-			lw_table_backpressure(stdout, &ev.bp);
+		lw_event_rec_bp(&e, &now, &ev.bp);
+		report = true;
 		break;
 	default:
 		break;
 	}
-	lw_outputs_event(&a->out);
+	if (report)
+		lw_views_event(&a->views, &e);
 	return 0;
+}
+
+/* The thread map into the model. Returns the number of loop threads the
+ * kernel holds; *ok: folded whole. */
+static size_t fold_loops(struct agent *a, uint64_t epoch, bool *ok)
+{
+	struct lw_thread_snap *snaps = NULL;
+	size_t n = 0;
+
+	*ok = false;
+	if (lw_probes_read_threads(&a->probes, &snaps, &n))
+		return 0;
+	if (lw_model_apply_threads(&a->model, snaps, n, epoch))
+		lw_warn("out of memory folding the thread map; figures of this interval are partial");
+	else
+		*ok = true;
+	return n;
+}
+
+/* Busy windows still open at the tick, into the record: a hung loop is
+ * reported while it hangs, not only once it comes back
+ * (agent/model/open_stall.h). */
+static void find_open_stalls(struct agent *a)
+{
+	const struct lw_thread_snap *threads;
+	struct timespec mono, now, started;
+	struct lw_event_rec e;
+	uint64_t mono_ns;
+	size_t nthreads;
+	int n;
+
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	clock_gettime(CLOCK_REALTIME, &now);
+	mono_ns = (uint64_t)mono.tv_sec * 1000000000ull + (uint64_t)mono.tv_nsec;
+	threads = lw_model_threads(&a->model, &nthreads);
+	n = lw_open_stalls_tick(&a->open, &a->model, threads, nthreads, mono_ns,
+				lw_open_threshold_ns(a->opt.stall_ms, a->opt.interval_s));
+	if (n < 0)
+		lw_warn("out of memory checking open busy windows; stalls in progress are not reported this interval");
+	for (int i = 0; i < n; i++) {
+		struct lw_open_stall *o = &a->open.out[i];
+
+		o->s.kind = lw_stall_kind_of(&o->s, lw_rd_shared_wait(&a->ready, o->hdr.pid, o->hdr.tid));
+		lw_open_started(o, mono_ns, &now, &started);
+		lw_event_rec_open(&e, &now, o, &started);
+		if (lw_record_add(&a->rec, &e))
+			lw_warn("out of memory recording a stall in progress of pid %u", o->hdr.pid);
+	}
 }
 
 static void fold_ready(struct agent *a, uint64_t epoch)
@@ -253,49 +314,6 @@ static void fold_ready(struct agent *a, uint64_t epoch)
 	if (lw_probes_ready_threads(&a->probes, &snaps, &n) == 0 &&
 	    lw_rd_apply_threads(&a->ready, &a->model, snaps, n, epoch))
 		lw_warn("out of memory folding the readiness map; figures of this interval are partial");
-}
-
-/* Busy windows still open at the tick: a hung loop is reported while it
- * hangs, not only once it comes back (agent/model/open_stall.h). */
-static void report_open_stalls(struct agent *a)
-{
-	struct timespec mono, now, started;
-	uint64_t mono_ns;
-	int n;
-
-	clock_gettime(CLOCK_MONOTONIC, &mono);
-	clock_gettime(CLOCK_REALTIME, &now);
-	mono_ns = (uint64_t)mono.tv_sec * 1000000000ull + (uint64_t)mono.tv_nsec;
-	n = lw_open_stalls_tick(&a->open, &a->model, a->model.prev, a->model.nprev, mono_ns,
-				lw_open_threshold_ns(a->opt.stall_ms, a->opt.interval_s));
-	if (n < 0)
-		lw_warn("out of memory checking open busy windows; stalls in progress are not reported this interval");
-	for (int i = 0; i < n; i++) {
-		struct lw_open_stall *o = &a->open.out[i];
-
-		o->s.kind = lw_stall_kind_of(&o->s, lw_rd_shared_wait(&a->ready, o->hdr.pid, o->hdr.tid));
-		lw_open_started(o, mono_ns, &now, &started);
-		if (a->view == LW_VIEW_JSON)
-			emit(lw_json_stall_in_progress(&a->json, &now, &o->hdr, &o->s, &started));
-		else
-			lw_table_stall_in_progress(stdout, &o->hdr, &o->s);
-	}
-}
-
-/* The thread map into the model; then the busy windows still open. Returns
- * the number of loop threads the kernel holds. */
-static size_t fold_loops(struct agent *a, uint64_t epoch)
-{
-	struct lw_thread_snap *snaps = NULL;
-	size_t n = 0;
-
-	if (lw_probes_read_threads(&a->probes, &snaps, &n))
-		return 0;
-	if (lw_model_apply_threads(&a->model, snaps, n, epoch))
-		lw_warn("out of memory folding the thread map; figures of this interval are partial");
-	else
-		report_open_stalls(a);
-	return n;
 }
 
 /* Records the kernel could not queue this interval: counted, never silent. */
@@ -313,56 +331,74 @@ static void count_lost(struct agent *a)
 		a->model.procs[i]->iv.incomplete = true;
 }
 
-/* The interval to every view: summaries and the agent line, the textfile,
- * the top view and the alert rules. */
-static void report_interval(struct agent *a, size_t threads)
+static void on_alert(void *ctx, const struct lw_alert *al)
 {
-	struct lw_agent_stats st;
-	struct timespec now;
+	struct agent *a = ctx;
 
-	st.events = a->model.events;
-	st.lost_events = a->model.lost_events;
-	st.cpu_pct = lw_selfstat_cpu_pct(&a->self);
-	st.cpu_ns = a->self.last_cpu_ns;
-	st.rss_kb = lw_selfstat_rss_kb();
-	st.threads = threads;
-	st.procs = a->model.nprocs;
-	st.threads_dropped = lw_probes_stat(&a->probes, LW_STAT_THREADS_DROPPED);
-	clock_gettime(CLOCK_REALTIME, &now);
-	if (a->view == LW_VIEW_JSON) {
-		for (size_t i = 0; i < a->model.nprocs; i++)
-			if (a->model.procs[i]->iv.active)
-				emit(lw_json_summary(&a->json, &now, a->model.procs[i]));
-		emit(lw_json_agent(&a->json, &now, &st));
-	} else if (!lw_outputs_top(&a->out)) {
-		lw_table_interval(stdout, &a->model, &st);
-		lw_table_bp_interval(stdout, &a->model);
-	}
-	lw_outputs_interval(&a->out, &a->model, &now, &st, a->stop);
-	fflush(stdout);
+	if (lw_record_alert(&a->rec, al, &a->rec.rec.now, a->alerts.cfg.sustain))
+		lw_warn("out of memory recording an alert of pid %u", al->pid);
+}
+
+/* The alert rules judge the interval, into the record. The partial interval
+ * at shutdown is not judged: a short quiet tail is no evidence that a
+ * problem went away. */
+static void judge_alerts(struct agent *a)
+{
+	if (!a->stop && lw_alerts_evaluate(&a->alerts, &a->model, on_alert, a))
+		lw_warn("out of memory evaluating alerts: some processes were skipped");
+}
+
+/* The rest of the record: the figures as folded and the agent's own cost. */
+static const struct lw_interval_rec *close_record(struct agent *a, size_t threads)
+{
+	struct lw_interval_rec *r = &a->rec.rec;
+	struct lw_agent_stats *st = &r->agent;
+
+	st->events = a->model.events;
+	st->lost_events = a->model.lost_events;
+	st->cpu_pct = lw_selfstat_cpu_pct(&a->self);
+	st->cpu_ns = a->self.last_cpu_ns;
+	st->rss_kb = lw_selfstat_rss_kb();
+	st->threads = threads;
+	st->procs = a->model.nprocs;
+	st->threads_dropped = lw_probes_stat(&a->probes, LW_STAT_THREADS_DROPPED);
+	r->interval_s = a->opt.interval_s;
+	r->final = a->stop;
+	r->model = &a->model;
+	r->threads = lw_model_threads(&a->model, &r->nthreads);
+	r->ready_threads = a->ready.prev;
+	r->nready_threads = a->ready.nprev;
+	r->alerts = &a->alerts;
+	return lw_record_done(&a->rec);
 }
 
 /*
  * One interval, step by step. The order matters: the events already queued
  * belong to the ending interval; the sweep samples before the epoch turns,
  * so its marks land in the interval that ends; each fold then reads the
- * slot the probes just left; the views see the whole interval; only then
- * does the model start the next one.
+ * slot the probes just left; the alert rules judge the whole interval; the
+ * views see it as one record; only then does the model start the next one.
  */
 static void on_interval(struct agent *a)
 {
 	uint64_t epoch;
 	size_t threads;
+	bool folded;
 
+	lw_record_begin(&a->rec);
 	lw_probes_poll(&a->probes);				/* 1. queued events */
 	lw_bp_interval_begin(&a->probes, &a->model);		/* 2. the socket sweep */
 	epoch = lw_probes_next_epoch(&a->probes);		/* 3. the probes move on */
-	threads = fold_loops(a, epoch);				/* 4. loop lag, open stalls */
-	lw_bp_interval_end(&a->probes, &a->model, &a->bp, epoch); /* 5. backpressure */
-	fold_ready(a, epoch);					/* 6. readiness */
-	count_lost(a);						/* 7. lost records */
-	report_interval(a, threads);				/* 8. every view */
-	lw_model_end_interval(&a->model);			/* 9. the next interval */
+	threads = fold_loops(a, epoch, &folded);		/* 4. loop lag */
+	if (folded)
+		find_open_stalls(a);				/* 5. stalls in progress */
+	lw_bp_interval_end(&a->probes, &a->model, &a->bp, epoch); /* 6. backpressure */
+	fold_ready(a, epoch);					/* 7. readiness */
+	count_lost(a);						/* 8. lost records */
+	clock_gettime(CLOCK_REALTIME, &a->rec.rec.now);
+	judge_alerts(a);					/* 9. alert rules */
+	lw_views_interval(&a->views, close_record(a, threads));	/* 10. every view */
+	lw_model_end_interval(&a->model);			/* 11. the next interval */
 	lw_rd_end_interval(&a->ready);
 }
 
@@ -426,13 +462,17 @@ static void drain_fd(int fd)
 		;
 }
 
-/* SIGHUP: the config file again; what the loop and the probes hold changes here. */
+/* SIGHUP: the config file again; what the loop, the probes, the alert rules
+ * and the views hold changes here. */
 static void reload(struct agent *a)
 {
 	unsigned int interval = a->opt.interval_s, stall = a->opt.stall_ms;
 
-	if (lw_outputs_reload(&a->out, &a->opt))
+	if (lw_settings_reload(&a->settings))
 		return;
+	a->opt = a->settings.cfg->opt;
+	a->alerts.cfg = a->settings.cfg->alert;
+	lw_views_reload(&a->views, a->settings.cfg);
 	if (a->opt.stall_ms != stall)
 		lw_probes_set_stall_ms(&a->probes, a->opt.stall_ms);
 	a->ready.starve_ms = a->opt.starve_ms;
@@ -454,7 +494,7 @@ static void on_signal(struct agent *a)
 			continue;
 		}
 		if (si.ssi_signo == SIGWINCH) {
-			lw_outputs_resize(&a->out);
+			lw_views_resize(&a->views);
 			continue;
 		}
 		lw_info("%s: detaching", strsignal((int)si.ssi_signo));
@@ -495,7 +535,7 @@ static int run(struct agent *a)
 				on_signal(a);
 				break;
 			case SRC_KEYS:
-				if (lw_outputs_keys(&a->out)) {
+				if (lw_views_input(&a->views) == LW_VIEW_QUIT) {
 					lw_info("quit from the top view: detaching");
 					a->stop = true;
 				}
@@ -503,7 +543,7 @@ static int run(struct agent *a)
 			}
 		}
 	}
-	/* the last, partial interval still reaches the outputs: nothing the
+	/* the last, partial interval still reaches the views: nothing the
 	 * probes counted since the last tick is lost on the way down */
 	on_interval(a);
 	return 0;
@@ -511,13 +551,15 @@ static int run(struct agent *a)
 
 static void cleanup(struct agent *a)
 {
-	lw_outputs_stop(&a->out);
+	lw_views_close(&a->views);
 	lw_probes_stop(&a->probes);
 	lw_model_free(&a->model);
 	lw_bp_state_free(&a->bp);
 	lw_rd_free(&a->ready);
 	lw_open_stalls_free(&a->open);
-	lw_json_free(&a->json);
+	lw_alerts_free(&a->alerts);
+	lw_record_free(&a->rec);
+	lw_settings_free(&a->settings);
 	if (a->epfd >= 0)
 		close(a->epfd);
 	if (a->tick_fd >= 0)
@@ -547,11 +589,13 @@ int main(int argc, char **argv)
 	}
 	lw_log_init(a.opt.verbose);
 	/* the config file joins the command line before anything uses either */
-	rc = lw_outputs_init(&a.out, &a.opt, &a.opt, cerr, sizeof(cerr));
+	rc = lw_settings_load(&a.settings, &a.opt, cerr, sizeof(cerr));
 	if (rc) {
 		fprintf(stderr, "loopwatch: %s (try 'loopwatch --help')\n", cerr);
 		return EXIT_USAGE;
 	}
+	a.opt = a.settings.cfg->opt;
+	lw_alerts_init(&a.alerts, &a.settings.cfg->alert);
 	if (a.opt.prom_file && textfile_dir_writable(a.opt.prom_file, cerr, sizeof(cerr))) {
 		fprintf(stderr, "loopwatch: %s (try 'loopwatch --help')\n", cerr);
 		return EXIT_USAGE;
@@ -578,7 +622,7 @@ int main(int argc, char **argv)
 		return EXIT_HOST;
 	}
 	lw_bp_start(&a.probes);
-	report_start(&a);
+	log_start(&a);
 	if (setup_loop(&a)) {
 		cleanup(&a);
 		return EXIT_HOST;
@@ -588,8 +632,11 @@ int main(int argc, char **argv)
 		a.probes.skipped ? " (some off, see above)" : "",
 		a.opt.npids ? "the given pids" : a.opt.comm[0] ? a.opt.comm : "every process");
 	lw_privs_drop(a.opt.prom_file);
-	lw_outputs_start(&a.out, a.view);
-	if (lw_outputs_key_fd(&a.out) >= 0 && add_fd(a.epfd, lw_outputs_key_fd(&a.out), SRC_KEYS))
+	if (open_views(&a)) {
+		cleanup(&a);
+		return EXIT_HOST;
+	}
+	if (lw_views_input_fd(&a.views) >= 0 && add_fd(a.epfd, lw_views_input_fd(&a.views), SRC_KEYS))
 		lw_warn("failed to watch the terminal for keys: %s", strerror(errno));
 	rc = run(&a);
 	cleanup(&a);

@@ -139,6 +139,12 @@ void lw_model_classify(struct lw_model *m, struct lw_proc *p, uint32_t tid)
 		p->rt_need_tid = false;
 }
 
+const struct lw_thread_snap *lw_model_threads(const struct lw_model *m, size_t *n)
+{
+	*n = m->nprev;
+	return m->prev;
+}
+
 static const struct lw_thread_snap *find_prev(const struct lw_model *m, uint32_t tid)
 {
 	return lw_snap_find(m->prev, m->nprev, sizeof(*m->prev), tid);

@@ -136,6 +136,9 @@ struct lw_proc *lw_model_find(const struct lw_model *m, uint32_t pid);
  * until the next call, also when it fails part way (-ENOMEM). */
 int lw_model_apply_threads(struct lw_model *m, struct lw_thread_snap *snaps, size_t n,
 			   uint64_t epoch);
+/* The thread map as the last lw_model_apply_threads() folded it, sorted by
+ * tid: what each thread's figures are now. Valid until the next fold. */
+const struct lw_thread_snap *lw_model_threads(const struct lw_model *m, size_t *n);
 /* Is thread tid of pid (classified now if due) to be measured as a loop? */
 bool lw_model_is_loop(struct lw_model *m, uint32_t pid, uint32_t tid, const char *comm);
 /* A stall event of thread tid: counted (by s->kind too), and true when it

@@ -8,16 +8,8 @@
 #include "kernel/detections.h"
 #include "util/json.h"
 #include "model/model.h"
+#include "model/record.h"
 #include "model/stall.h"
-
-struct lw_agent_stats {
-	uint64_t events, lost_events;
-	double cpu_pct;
-	uint64_t cpu_ns;		/* all the CPU time the agent has used */
-	uint64_t rss_kb;
-	uint64_t threads, procs;	/* state the agent holds: bounded */
-	uint64_t threads_dropped;	/* loop threads the kernel map had no room for */
-};
 
 /* JSON lines; each returns the line (newline included) or NULL. */
 const char *lw_json_stall(struct lw_json *j, const struct timespec *now,
@@ -39,5 +31,7 @@ const char *lw_json_agent(struct lw_json *j, const struct timespec *now,
 void lw_table_stall(FILE *out, const struct lw_event_hdr *h, const struct lw_stall *s);
 void lw_table_stall_in_progress(FILE *out, const struct lw_event_hdr *h, const struct lw_stall *s);
 void lw_table_interval(FILE *out, const struct lw_model *m, const struct lw_agent_stats *a);
+/* The plain view's line for one event (none for an alert). */
+void lw_table_event(FILE *out, const struct lw_event_rec *e);
 
 #endif
