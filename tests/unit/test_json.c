@@ -7,7 +7,28 @@
 #include <cmocka.h>
 #include "util/escape.h"
 #include "util/json.h"
+#include "model/alerts.h"
+#include "model/bp.h"
+#include "model/readiness.h"
 #include "views/report.h"
+
+static const struct timespec t0 = { .tv_sec = 0 };
+
+static void hdr(struct lw_event_hdr *h, uint32_t pid, uint32_t tid, const char *comm)
+{
+	memset(h, 0, sizeof(*h));
+	h->pid = pid;
+	h->tid = tid;
+	strcpy(h->comm, comm);
+}
+
+/* The line as built, byte for byte. */
+static void golden(struct lw_json *j, const char *line, const char *want)
+{
+	assert_non_null(line);
+	assert_string_equal(line, want);
+	lw_json_free(j);
+}
 
 static void comm_with_quotes_and_controls_stays_valid(void **state)
 {
@@ -138,6 +159,256 @@ static void agent_line_has_the_contract_fields(void **state)
 	lw_json_free(&j);
 }
 
+static void stall_in_progress_line(void **state)
+{
+	struct lw_json j = { 0 };
+	struct lw_event_hdr h;
+	struct lw_stall s = { .duration_ms = 2500.25, .cause = LW_CAUSE_CPU,
+			      .kind = LW_KIND_LOOP };
+	struct timespec now = { .tv_sec = 1795910401, .tv_nsec = 500000000 };
+	struct timespec started = { .tv_sec = 1795910398, .tv_nsec = 999000000 };
+
+	(void)state;
+	hdr(&h, 31, 32, "busy");
+	s.part_ms[LW_CAUSE_CPU] = 2400.125;
+	s.part_ms[LW_CAUSE_RUNQUEUE] = 100.125;
+	golden(&j, lw_json_stall_in_progress(&j, &now, &h, &s, &started),
+		"{\"type\":\"stall_in_progress\",\"time\":\"2026-11-29T00:00:01.500Z\","
+		"\"pid\":31,\"tid\":32,\"comm\":\"busy\",\"duration_ms\":2500.250,"
+		"\"cause\":\"cpu\",\"parts\":{\"cpu\":2400.125,\"runqueue\":100.125,"
+		"\"blocked\":0.000},\"kind\":\"loop\","
+		"\"started\":\"2026-11-28T23:59:58.999Z\"}\n");
+}
+
+/* A parked stall: kind parked, no syscall for a cpu cause. */
+static void parked_stall_line(void **state)
+{
+	struct lw_json j = { 0 };
+	struct lw_event_hdr h;
+	struct lw_stall s = { .duration_ms = 12, .cause = LW_CAUSE_BLOCKED, .kind = LW_KIND_PARKED };
+
+	(void)state;
+	hdr(&h, 5, 6, "gopool");
+	s.part_ms[LW_CAUSE_BLOCKED] = 12;
+	strcpy(s.syscall, "futex");
+	golden(&j, lw_json_stall(&j, &t0, &h, &s),
+		"{\"type\":\"stall\",\"time\":\"1970-01-01T00:00:00.000Z\",\"pid\":5,\"tid\":6,"
+		"\"comm\":\"gopool\",\"duration_ms\":12.000,\"cause\":\"blocked\","
+		"\"parts\":{\"cpu\":0.000,\"runqueue\":0.000,\"blocked\":12.000},"
+		"\"syscall\":\"futex\",\"kind\":\"parked\"}\n");
+}
+
+static void fill_summary(struct lw_proc *p)
+{
+	struct lw_interval *iv = &p->iv;
+
+	memset(p, 0, sizeof(*p));
+	p->pid = 4242;
+	strcpy(p->comm, "nginx");
+	p->runtime = LW_RT_OTHER;
+	iv->loops = 2;
+	iv->iterations = 123456;
+	iv->lag_hist[8] = 90;		/* a few hundred microseconds */
+	iv->lag_hist[14] = 10;		/* some tens of milliseconds */
+	iv->lag_max_ns = 21500000;
+	iv->stalls = 3;
+	iv->parked_stalls = 1;
+	iv->wakeups = 1000;
+	iv->futile = 250;
+	iv->herds = 4;
+	iv->lt_hot_loops = 5;
+	iv->undrained_et = 6;
+	iv->et_starved = 7;
+	iv->ready_hist[10] = 50;
+	iv->ready_max_ns = 1500000;
+	iv->rcvq_max_ratio = 0.5;
+	iv->sndq_max_ratio = 0.25;
+	iv->acceptq_max_ratio = 1;
+	iv->retransmits = 8;
+	iv->drops = 9;
+	iv->snd_eagain = 10;
+	iv->accept_overflows = 11;
+	iv->saturated = 12;
+	iv->fds = 900;
+	iv->fd_limit = 1024;
+	iv->snd_partial = 13;
+	iv->snd_wait_ns = 2250000;
+	iv->mem_pressure = 14;
+	iv->sock_mem = 64 * 1024;
+	strcpy(iv->retrans_remote[0].addr, "10.0.0.2");
+	iv->retrans_remote[0].count = 6;
+	strcpy(iv->retrans_remote[1].addr, "2001:db8::1");
+	iv->retrans_remote[1].count = 2;
+	iv->nretrans_remote = 2;
+	iv->active = true;
+	iv->incomplete = true;
+}
+
+static void summary_line(void **state)
+{
+	struct lw_json j = { 0 };
+	struct lw_proc p;
+
+	(void)state;
+	fill_summary(&p);
+	golden(&j, lw_json_summary(&j, &t0, &p),
+		"{\"type\":\"summary\",\"time\":\"1970-01-01T00:00:00.000Z\",\"pid\":4242,"
+		"\"comm\":\"nginx\",\"runtime\":\"other\",\"loops\":2,\"iterations\":123456,"
+		"\"lag_p50_ms\":0.398,\"lag_p99_ms\":21.500,\"lag_max_ms\":21.500,\"stalls\":3,"
+		"\"parked_stalls\":1,\"wakeups\":1000,\"futile\":250,\"herds\":4,"
+		"\"lt_hot_loops\":5,\"undrained_et\":6,\"et_starved\":7,"
+		"\"ready_lag_p99_ms\":1.500,\"ready_lag_max_ms\":1.500,"
+		"\"rcvq_max_ratio\":0.500,\"sndq_max_ratio\":0.250,\"acceptq_max_ratio\":1.000,"
+		"\"retransmits\":8,\"drops\":9,\"snd_eagain\":10,\"accept_overflows\":11,"
+		"\"saturated\":12,\"fds\":900,\"fd_limit\":1024,\"snd_partial\":13,"
+		"\"snd_wait_ms\":2.250,\"mem_pressure\":14,\"sock_mem_kb\":64,"
+		"\"retransmits_by_remote\":{\"10.0.0.2\":6,\"2001:db8::1\":2},"
+		"\"incomplete\":true}\n");
+}
+
+/* A runtime whose threads are not loops says why it has no lag. */
+static void summary_line_not_loops(void **state)
+{
+	struct lw_json j = { 0 };
+	struct lw_proc p;
+
+	(void)state;
+	fill_summary(&p);
+	p.runtime = LW_RT_GO;
+	p.iv.nretrans_remote = 0;
+	p.iv.incomplete = false;
+	golden(&j, lw_json_summary(&j, &t0, &p),
+		"{\"type\":\"summary\",\"time\":\"1970-01-01T00:00:00.000Z\",\"pid\":4242,"
+		"\"comm\":\"nginx\",\"runtime\":\"go\","
+		"\"not_loops\":\"go scheduler: any thread may poll the netpoller and idle threads park in futex\","
+		"\"loops\":2,\"iterations\":123456,\"lag_p50_ms\":0.398,\"lag_p99_ms\":21.500,"
+		"\"lag_max_ms\":21.500,\"stalls\":3,\"parked_stalls\":1,\"wakeups\":1000,"
+		"\"futile\":250,\"herds\":4,\"lt_hot_loops\":5,\"undrained_et\":6,"
+		"\"et_starved\":7,\"ready_lag_p99_ms\":1.500,\"ready_lag_max_ms\":1.500,"
+		"\"rcvq_max_ratio\":0.500,\"sndq_max_ratio\":0.250,\"acceptq_max_ratio\":1.000,"
+		"\"retransmits\":8,\"drops\":9,\"snd_eagain\":10,\"accept_overflows\":11,"
+		"\"saturated\":12,\"fds\":900,\"fd_limit\":1024,\"snd_partial\":13,"
+		"\"snd_wait_ms\":2.250,\"mem_pressure\":14,\"sock_mem_kb\":64,"
+		"\"retransmits_by_remote\":{},\"incomplete\":false}\n");
+}
+
+static void herd_line(void **state)
+{
+	struct lw_json j = { 0 };
+	struct lw_herd_event e;
+
+	(void)state;
+	memset(&e, 0, sizeof(e));
+	hdr(&e.hdr, 70, 0, "acceptor");
+	e.woken = 8;
+	e.futile = 7;
+	e.fd = 3;
+	e.port = 8080;
+	golden(&j, lw_json_herd(&j, &t0, &e),
+		"{\"type\":\"herd\",\"time\":\"1970-01-01T00:00:00.000Z\",\"pid\":70,"
+		"\"comm\":\"acceptor\",\"woken\":8,\"futile\":7,\"fd\":3,\"port\":8080}\n");
+}
+
+static void hot_loop_line(void **state)
+{
+	struct lw_json j = { 0 };
+	struct lw_hot_event e;
+
+	(void)state;
+	memset(&e, 0, sizeof(e));
+	hdr(&e.hdr, 71, 72, "spin");
+	e.fd = 9;
+	e.wakeups = 1000;
+	e.lport = 6379;
+	e.rport = 40000;
+	golden(&j, lw_json_hot(&j, &t0, &e),
+		"{\"type\":\"lt_hot_loop\",\"time\":\"1970-01-01T00:00:00.000Z\",\"pid\":71,"
+		"\"tid\":72,\"comm\":\"spin\",\"fd\":9,\"wakeups\":1000,\"local_port\":6379,"
+		"\"remote_port\":40000}\n");
+}
+
+static void undrained_line(void **state)
+{
+	struct lw_json j = { 0 };
+	struct lw_undrained_event e;
+
+	(void)state;
+	memset(&e, 0, sizeof(e));
+	hdr(&e.hdr, 73, 74, "edge");
+	e.fd = 11;
+	e.bytes_left = 4096;
+	e.lport = 443;
+	e.rport = 51000;
+	golden(&j, lw_json_undrained(&j, &t0, &e),
+		"{\"type\":\"undrained_et\",\"time\":\"1970-01-01T00:00:00.000Z\",\"pid\":73,"
+		"\"tid\":74,\"comm\":\"edge\",\"fd\":11,\"bytes_left\":4096,\"local_port\":443,"
+		"\"remote_port\":51000}\n");
+}
+
+static void starved_line(void **state)
+{
+	struct lw_json j = { 0 };
+	struct lw_starved s = { .pid = 75, .tid = 76, .fd = 12, .bytes_left = 17, .lport = 443,
+				.rport = 52000, .starved_ms = 1234.5 };
+
+	(void)state;
+	strcpy(s.comm, "edge");
+	golden(&j, lw_json_starved(&j, &t0, &s),
+		"{\"type\":\"et_starved\",\"time\":\"1970-01-01T00:00:00.000Z\",\"pid\":75,"
+		"\"tid\":76,\"comm\":\"edge\",\"fd\":12,\"bytes_left\":17,\"local_port\":443,"
+		"\"remote_port\":52000,\"starved_ms\":1234.500}\n");
+}
+
+static void backpressure_line(void **state)
+{
+	struct lw_json j = { 0 };
+	struct lw_bp_event e;
+
+	(void)state;
+	memset(&e, 0, sizeof(e));
+	hdr(&e.hdr, 77, 78, "writer");
+	e.queue = LW_BPQ_SND;
+	e.fd = -1;
+	e.ratio = LW_BP_ONE * 3 / 4;
+	e.drops = 2;
+	e.queued = 196608;
+	e.limit = 262144;
+	e.local_port = 5432;
+	e.remote_port = 53000;
+	golden(&j, lw_json_backpressure(&j, &t0, &e),
+		"{\"type\":\"backpressure\",\"time\":\"1970-01-01T00:00:00.000Z\",\"pid\":77,"
+		"\"tid\":78,\"comm\":\"writer\",\"queue\":\"snd\",\"ratio\":0.750,\"drops\":2,"
+		"\"fd\":-1,\"local_port\":5432,\"remote_port\":53000,\"queued\":196608,"
+		"\"limit\":262144}\n");
+}
+
+static void alert_lines(void **state)
+{
+	struct lw_json j = { 0 };
+	struct lw_alert a = { .rule = LW_RULE_LOOP_LAG, .firing = true, .value = 120.5,
+			      .threshold = 100, .pid = 79 };
+
+	(void)state;
+	strcpy(a.comm, "slow");
+	golden(&j, lw_json_alert(&j, &t0, &a),
+		"{\"type\":\"alert\",\"time\":\"1970-01-01T00:00:00.000Z\",\"pid\":79,"
+		"\"comm\":\"slow\",\"rule\":\"loop_lag\",\"state\":\"firing\","
+		"\"value\":120.500,\"threshold\":100.000,\"unit\":\"ms\"}\n");
+	/* backpressure names its queue and drops; a process gone says so */
+	a.rule = LW_RULE_BACKPRESSURE;
+	a.firing = false;
+	a.value = 0.5;
+	a.threshold = 0.9;
+	a.queue = "accept";
+	a.drops = 3;
+	a.exited = true;
+	golden(&j, lw_json_alert(&j, &t0, &a),
+		"{\"type\":\"alert\",\"time\":\"1970-01-01T00:00:00.000Z\",\"pid\":79,"
+		"\"comm\":\"slow\",\"rule\":\"backpressure\",\"state\":\"resolved\","
+		"\"value\":0.500,\"threshold\":0.900,\"unit\":\"ratio\",\"queue\":\"accept\","
+		"\"drops\":3,\"reason\":\"exited\"}\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -149,6 +420,16 @@ int main(void)
 		cmocka_unit_test(stall_line_has_the_contract_fields),
 		cmocka_unit_test(start_line_has_the_contract_fields),
 		cmocka_unit_test(agent_line_has_the_contract_fields),
+		cmocka_unit_test(stall_in_progress_line),
+		cmocka_unit_test(parked_stall_line),
+		cmocka_unit_test(summary_line),
+		cmocka_unit_test(summary_line_not_loops),
+		cmocka_unit_test(herd_line),
+		cmocka_unit_test(hot_loop_line),
+		cmocka_unit_test(undrained_line),
+		cmocka_unit_test(starved_line),
+		cmocka_unit_test(backpressure_line),
+		cmocka_unit_test(alert_lines),
 	};
 
 	return cmocka_run_group_tests_name("json", tests, NULL, NULL);
