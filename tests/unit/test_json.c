@@ -3,6 +3,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 #include "util/escape.h"
@@ -11,6 +13,7 @@
 #include "model/bp.h"
 #include "model/readiness.h"
 #include "views/report.h"
+#include "views/view.h"
 
 static const struct timespec t0 = { .tv_sec = 0 };
 
@@ -409,6 +412,55 @@ static void alert_lines(void **state)
 		"\"drops\":3,\"reason\":\"exited\"}\n");
 }
 
+/* The JSON view at a tick: the tick's stalls in progress, the summaries of
+ * active processes, the agent line, then the alerts judged on them. */
+static void json_view_orders_a_tick(void **state)
+{
+	struct lw_model m;
+	struct lw_proc *p;
+	struct lw_open_stall o;
+	struct lw_alert al = { .rule = LW_RULE_LOOP_LAG, .firing = true, .value = 300,
+			       .threshold = 100, .pid = 9 };
+	struct lw_record rb = { 0 };
+	struct lw_event_rec e;
+	struct lw_viewer v;
+	char *text = NULL, types[256] = "";
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+
+	(void)state;
+	assert_non_null(out);
+	lw_model_init(&m);
+	p = lw_model_proc(&m, 9, 1, "srv");
+	p->iv.loops = 1;
+	lw_model_proc(&m, 10, 1, "idle")->iv.active = false;
+	memset(&o, 0, sizeof(o));
+	hdr(&o.hdr, 9, 9, "srv");
+	strcpy(al.comm, "srv");
+	lw_record_begin(&rb);
+	lw_event_rec_open(&e, &t0, &o, &t0);
+	assert_int_equal(lw_record_add(&rb, &e), 0);
+	assert_int_equal(lw_record_alert(&rb, &al, &t0, 3), 0);
+	rb.rec.model = &m;
+	rb.rec.agent.procs = 2;
+	assert_int_equal(lw_view_json(&v, out), 0);
+	v.interval(v.ctx, lw_record_done(&rb));
+	v.close(v.ctx);
+	fclose(out);
+	for (char *l = text; l && *l; l = strchr(l, '\n') + 1) {
+		char *t = strstr(l, "\"type\":\"");
+
+		assert_non_null(t);
+		t += 8;
+		strncat(types, t, strcspn(t, "\""));
+		strcat(types, " ");
+	}
+	assert_string_equal(types, "stall_in_progress summary agent alert ");
+	free(text);
+	lw_record_free(&rb);
+	lw_model_free(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -430,6 +482,7 @@ int main(void)
 		cmocka_unit_test(starved_line),
 		cmocka_unit_test(backpressure_line),
 		cmocka_unit_test(alert_lines),
+		cmocka_unit_test(json_view_orders_a_tick),
 	};
 
 	return cmocka_run_group_tests_name("json", tests, NULL, NULL);
