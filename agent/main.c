@@ -578,6 +578,7 @@ int main(int argc, char **argv)
 		return EXIT_HOST;
 	}
 	lw_bp_start(&a.probes);
+	lw_probes_ready_seed(&a.probes, &a.opt);
 	report_start(&a);
 	if (setup_loop(&a)) {
 		cleanup(&a);
