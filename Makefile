@@ -70,8 +70,8 @@ FUZZ_SECONDS ?= 60
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 
-.PHONY: all deps deps-test run test unit e2e test-kernels asan bench fuzz clean install
-all: $(BUILD)/loopwatch $(BUILD)/faultlab $(TOOL_BINS) $(UNIT_BINS) $(FUZZ_BINS)
+.PHONY: all deps deps-test run test unit e2e test-kernels asan bench fuzz clean install readme-options
+all: $(BUILD)/loopwatch $(BUILD)/faultlab $(TOOL_BINS) $(BUILD)/tools/options_table $(UNIT_BINS) $(FUZZ_BINS)
 
 deps:
 	$(Q)tools/install-deps.sh build
@@ -194,6 +194,20 @@ $(BUILD)/faultlab: $(FAULTLAB_OBJS) $(BUILD)/agent/util/escape.o
 $(BUILD)/tools/%: tools/bench/%.c | $(BUILD)/tools
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -pthread $< -lbpf -lelf -lz -lm -o $@
+
+# The README's options table is made from agent/settings/table.c;
+# tests/unit/test_table.c fails when README.md holds an older one.
+$(BUILD)/tools/options_table: tools/docgen/options_table.c $(CORE_LIB) | $(BUILD)/tools
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $< $(CORE_LIB) $(CORE_LIBS) -o $@
+
+readme-options: $(BUILD)/tools/options_table
+	$(call msg,GEN,README.md)
+	$(Q)$< > $(BUILD)/options_table.md
+	$(Q)awk -v table=$(BUILD)/options_table.md \
+		'/^<!-- end of options table -->/ { skip = 0 } !skip { print } \
+		/^<!-- options table: generated/ { while ((getline l < table) > 0) print l; skip = 1 }' \
+		README.md > $(BUILD)/README.md.new && mv $(BUILD)/README.md.new README.md
 
 # -Ibpf: test_ready runs the probes' own state machines (bpf/ready_sm.h).
 $(BUILD)/tests/%: tests/unit/%.c $(CORE_LIB) | $(BUILD)/tests

@@ -622,6 +622,7 @@ int main(int argc, char **argv)
 		return EXIT_HOST;
 	}
 	lw_bp_start(&a.probes);
+	lw_probes_ready_seed(&a.probes, &a.opt);
 	log_start(&a);
 	if (setup_loop(&a)) {
 		cleanup(&a);

@@ -503,19 +503,16 @@ int BPF_PROG(bp_exceed_buf, struct sock *sk, struct proto *prot, long allocated,
 static __always_inline void bp_charge_remote(__u32 pid, const struct sock *sk, __u64 n)
 {
 	struct lw_bp_remote_key k = { .pid = pid };
-	__u64 *v;
+	__u64 zero = 0, *v;
 
 	k.family = sk->__sk_common.skc_family;
 	if (k.family == LW_AF_INET6)
 		BPF_CORE_READ_INTO(&k.addr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
 	else
 		__builtin_memcpy(k.addr, &sk->__sk_common.skc_daddr, 4);
-	v = bpf_map_lookup_elem(&lw_bp_remotes, &k);
-	if (v) {
+	v = bpf_map_lookup_or_try_init(&lw_bp_remotes, &k, &zero);
+	if (v)
 		__sync_fetch_and_add(v, n);
-		return;
-	}
-	bpf_map_update_elem(&lw_bp_remotes, &k, &n, BPF_NOEXIST);
 }
 
 /* Fires in softirq or timer context, after the segment went out again (or,

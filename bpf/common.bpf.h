@@ -96,6 +96,25 @@ static __always_inline void *lw_map_init(void *map, const void *key, const void 
 	return bpf_map_lookup_elem(map, key);
 }
 
+#define LW_EEXIST 17
+
+/* The entry at key, created from init when there is none. Another CPU may
+ * create it between the two look-ups: then its entry is the one returned,
+ * never overwritten. NULL when the map is full or refused it. */
+static __always_inline void *bpf_map_lookup_or_try_init(void *map, const void *key,
+							const void *init)
+{
+	void *val = bpf_map_lookup_elem(map, key);
+	long err;
+
+	if (val)
+		return val;
+	err = bpf_map_update_elem(map, key, init, BPF_NOEXIST);
+	if (err && err != -LW_EEXIST)
+		return NULL;
+	return bpf_map_lookup_elem(map, key);
+}
+
 static __always_inline bool lw_comm_matches(const char *comm)
 {
 	for (int i = 0; i < LW_COMM_LEN; i++) {

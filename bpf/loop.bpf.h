@@ -51,7 +51,9 @@ static __always_inline __u64 loop_wait_enter(__u64 id, __u32 maxevents)
 		BPF_CORE_READ_STR_INTO(&comm, task, group_leader, comm);
 		if (!lw_process_wanted(pid, comm))
 			return 0;
-		t = lw_map_init(&lw_threads, &tid, &lw_zero_thread, t ? BPF_EXIST : BPF_NOEXIST);
+		/* an exited thread's entry is started over in place */
+		t = t ? lw_map_init(&lw_threads, &tid, &lw_zero_thread, BPF_EXIST) :
+			bpf_map_lookup_or_try_init(&lw_threads, &tid, &lw_zero_thread);
 		if (!t) {
 			lw_stat_inc(LW_STAT_THREADS_DROPPED);
 			return 0;

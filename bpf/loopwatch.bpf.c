@@ -53,102 +53,211 @@ static __always_inline void wait_exit(bool readiness, long ret)
 		rd_wait_exit(id, now, ret);
 }
 
-/* maxevents is args[2] of all three wait calls; the timeout is milliseconds
- * in args[3], except epoll_pwait2's timespec. Programs: enter_epoll_wait,
- * exit_epoll_wait, ..._epoll_pwait, ..._epoll_pwait2, and lag_enter_* and
- * lag_exit_* for loop lag alone. */
-#define EPOLL_TP(prefix, readiness, call, timeout_kind)                        \
-	SEC("tracepoint/syscalls/sys_enter_" #call)                            \
-	int prefix##enter_##call(struct trace_event_raw_sys_enter *ctx)        \
-	{                                                                      \
-		wait_enter(readiness, (int)ctx->args[0], ctx->args[1],         \
-			   ctx->args[2], timeout_kind, ctx->args[3]);          \
-		return 0;                                                      \
-	}                                                                      \
-	SEC("tracepoint/syscalls/sys_exit_" #call)                             \
-	int prefix##exit_##call(struct trace_event_raw_sys_exit *ctx)          \
-	{                                                                      \
-		wait_exit(readiness, ctx->ret);                                \
-		return 0;                                                      \
-	}
+/*
+ * The programs are written out one by one, not pasted by a macro, so that
+ * each name is found where it is defined. maxevents is args[2] of all three
+ * wait calls; the timeout is milliseconds in args[3], except epoll_pwait2's
+ * timespec. The lag_ programs are the loop-lag-alone variants.
+ */
+static __always_inline int tp_enter(bool readiness, struct trace_event_raw_sys_enter *ctx,
+				    __u32 timeout_kind)
+{
+	wait_enter(readiness, (int)ctx->args[0], ctx->args[1], ctx->args[2], timeout_kind,
+		   ctx->args[3]);
+	return 0;
+}
 
-#define EPOLL_TPS(prefix, readiness)                                           \
-	EPOLL_TP(prefix, readiness, epoll_wait, RD_TIMEOUT_MS)                 \
-	EPOLL_TP(prefix, readiness, epoll_pwait, RD_TIMEOUT_MS)                \
-	EPOLL_TP(prefix, readiness, epoll_pwait2, RD_TIMEOUT_USER_TS)
+static __always_inline int tp_exit(bool readiness, struct trace_event_raw_sys_exit *ctx)
+{
+	wait_exit(readiness, ctx->ret);
+	return 0;
+}
 
-EPOLL_TPS(, true)
-EPOLL_TPS(lag_, false)
+SEC("tracepoint/syscalls/sys_enter_epoll_wait")
+int enter_epoll_wait(struct trace_event_raw_sys_enter *ctx)
+{
+	return tp_enter(true, ctx, RD_TIMEOUT_MS);
+}
 
-/* do_epoll_wait(epfd, events, maxevents, to): every epoll wait call. Programs:
- * fentry_epoll_wait, fexit_epoll_wait, kprobe_epoll_wait,
- * kretprobe_epoll_wait, and their lag_ variants. */
+SEC("tracepoint/syscalls/sys_exit_epoll_wait")
+int exit_epoll_wait(struct trace_event_raw_sys_exit *ctx)
+{
+	return tp_exit(true, ctx);
+}
+
+SEC("tracepoint/syscalls/sys_enter_epoll_pwait")
+int enter_epoll_pwait(struct trace_event_raw_sys_enter *ctx)
+{
+	return tp_enter(true, ctx, RD_TIMEOUT_MS);
+}
+
+SEC("tracepoint/syscalls/sys_exit_epoll_pwait")
+int exit_epoll_pwait(struct trace_event_raw_sys_exit *ctx)
+{
+	return tp_exit(true, ctx);
+}
+
+SEC("tracepoint/syscalls/sys_enter_epoll_pwait2")
+int enter_epoll_pwait2(struct trace_event_raw_sys_enter *ctx)
+{
+	return tp_enter(true, ctx, RD_TIMEOUT_USER_TS);
+}
+
+SEC("tracepoint/syscalls/sys_exit_epoll_pwait2")
+int exit_epoll_pwait2(struct trace_event_raw_sys_exit *ctx)
+{
+	return tp_exit(true, ctx);
+}
+
+SEC("tracepoint/syscalls/sys_enter_epoll_wait")
+int lag_enter_epoll_wait(struct trace_event_raw_sys_enter *ctx)
+{
+	return tp_enter(false, ctx, RD_TIMEOUT_MS);
+}
+
+SEC("tracepoint/syscalls/sys_exit_epoll_wait")
+int lag_exit_epoll_wait(struct trace_event_raw_sys_exit *ctx)
+{
+	return tp_exit(false, ctx);
+}
+
+SEC("tracepoint/syscalls/sys_enter_epoll_pwait")
+int lag_enter_epoll_pwait(struct trace_event_raw_sys_enter *ctx)
+{
+	return tp_enter(false, ctx, RD_TIMEOUT_MS);
+}
+
+SEC("tracepoint/syscalls/sys_exit_epoll_pwait")
+int lag_exit_epoll_pwait(struct trace_event_raw_sys_exit *ctx)
+{
+	return tp_exit(false, ctx);
+}
+
+SEC("tracepoint/syscalls/sys_enter_epoll_pwait2")
+int lag_enter_epoll_pwait2(struct trace_event_raw_sys_enter *ctx)
+{
+	return tp_enter(false, ctx, RD_TIMEOUT_USER_TS);
+}
+
+SEC("tracepoint/syscalls/sys_exit_epoll_pwait2")
+int lag_exit_epoll_pwait2(struct trace_event_raw_sys_exit *ctx)
+{
+	return tp_exit(false, ctx);
+}
+
+/* do_epoll_wait(epfd, events, maxevents, to): every epoll wait call, by
+ * fentry/fexit or by kprobes. */
 #define DO_EPOLL_WAIT_TIMEOUT (lw_k_epoll_timeout_ms ? RD_TIMEOUT_MS : RD_TIMEOUT_KERNEL_TS)
 
-#define EPOLL_FENTRY(prefix, readiness)                                        \
-	SEC("fentry/do_epoll_wait")                                            \
-	int BPF_PROG(prefix##fentry_epoll_wait, int epfd, void *events,        \
-		     int maxevents, void *to)                                  \
-	{                                                                      \
-		wait_enter(readiness, epfd, (__u64)events, maxevents,          \
-			   DO_EPOLL_WAIT_TIMEOUT, (__u64)to);                  \
-		return 0;                                                      \
-	}                                                                      \
-	SEC("fexit/do_epoll_wait")                                             \
-	int BPF_PROG(prefix##fexit_epoll_wait, int epfd, void *events,         \
-		     int maxevents, void *to, int ret)                         \
-	{                                                                      \
-		wait_exit(readiness, ret);                                     \
-		return 0;                                                      \
-	}                                                                      \
-	SEC("kprobe/do_epoll_wait")                                            \
-	int BPF_KPROBE(prefix##kprobe_epoll_wait, int epfd, void *events,      \
-		       int maxevents, void *to)                                \
-	{                                                                      \
-		wait_enter(readiness, epfd, (__u64)events, maxevents,          \
-			   DO_EPOLL_WAIT_TIMEOUT, (__u64)to);                  \
-		return 0;                                                      \
-	}                                                                      \
-	SEC("kretprobe/do_epoll_wait")                                         \
-	int BPF_KRETPROBE(prefix##kretprobe_epoll_wait, int ret)               \
-	{                                                                      \
-		wait_exit(readiness, ret);                                     \
-		return 0;                                                      \
-	}
+static __always_inline int do_wait_enter(bool readiness, int epfd, void *events, int maxevents,
+					 void *to)
+{
+	wait_enter(readiness, epfd, (__u64)events, maxevents, DO_EPOLL_WAIT_TIMEOUT, (__u64)to);
+	return 0;
+}
 
-EPOLL_FENTRY(, true)
-EPOLL_FENTRY(lag_, false)
+static __always_inline int do_wait_exit(bool readiness, int ret)
+{
+	wait_exit(readiness, ret);
+	return 0;
+}
+
+SEC("fentry/do_epoll_wait")
+int BPF_PROG(fentry_epoll_wait, int epfd, void *events, int maxevents, void *to)
+{
+	return do_wait_enter(true, epfd, events, maxevents, to);
+}
+
+SEC("fexit/do_epoll_wait")
+int BPF_PROG(fexit_epoll_wait, int epfd, void *events, int maxevents, void *to, int ret)
+{
+	return do_wait_exit(true, ret);
+}
+
+SEC("kprobe/do_epoll_wait")
+int BPF_KPROBE(kprobe_epoll_wait, int epfd, void *events, int maxevents, void *to)
+{
+	return do_wait_enter(true, epfd, events, maxevents, to);
+}
+
+SEC("kretprobe/do_epoll_wait")
+int BPF_KRETPROBE(kretprobe_epoll_wait, int ret)
+{
+	return do_wait_exit(true, ret);
+}
+
+SEC("fentry/do_epoll_wait")
+int BPF_PROG(lag_fentry_epoll_wait, int epfd, void *events, int maxevents, void *to)
+{
+	return do_wait_enter(false, epfd, events, maxevents, to);
+}
+
+SEC("fexit/do_epoll_wait")
+int BPF_PROG(lag_fexit_epoll_wait, int epfd, void *events, int maxevents, void *to, int ret)
+{
+	return do_wait_exit(false, ret);
+}
+
+SEC("kprobe/do_epoll_wait")
+int BPF_KPROBE(lag_kprobe_epoll_wait, int epfd, void *events, int maxevents, void *to)
+{
+	return do_wait_enter(false, epfd, events, maxevents, to);
+}
+
+SEC("kretprobe/do_epoll_wait")
+int BPF_KRETPROBE(lag_kretprobe_epoll_wait, int ret)
+{
+	return do_wait_exit(false, ret);
+}
 
 /* The scheduler hooks, also in two variants (before 5.12 a kernel refuses
  * a program with readiness's atomic fetch-and-add in it, even where it
- * never runs). Programs: sched_switch, task_exit, lag_sched_switch,
- * lag_task_exit. The switch's arguments are taken from ctx by hand: before
+ * never runs). The switch's arguments are taken from ctx by hand: before
  * 5.18 there is no 4th one. */
-#define SCHED_HOOKS(prefix, readiness)                                         \
-	SEC("tp_btf/sched_switch")                                             \
-	int prefix##sched_switch(unsigned long long *ctx)                      \
-	{                                                                      \
-		bool preempt = (bool)ctx[0];                                   \
-		struct task_struct *prev = (struct task_struct *)ctx[1];       \
-		struct task_struct *next = (struct task_struct *)ctx[2];       \
-		unsigned int prev_state = lw_switch_prev_state(ctx, prev);     \
-									       \
-		loop_sched_switch(preempt, prev, next, prev_state);            \
-		if (readiness && READINESS_ON)                                 \
-			rd_sched_switch(preempt, prev, prev_state);            \
-		return 0;                                                      \
-	}                                                                      \
-	SEC("tp_btf/sched_process_exit")                                       \
-	int BPF_PROG(prefix##task_exit, struct task_struct *task)              \
-	{                                                                      \
-		loop_task_exit(task);                                          \
-		if (readiness && READINESS_ON)                                 \
-			rd_task_exit(task);                                    \
-		return 0;                                                      \
-	}
+static __always_inline int on_switch(bool readiness, unsigned long long *ctx)
+{
+	bool preempt = (bool)ctx[0];
+	struct task_struct *prev = (struct task_struct *)ctx[1];
+	struct task_struct *next = (struct task_struct *)ctx[2];
+	unsigned int prev_state = lw_switch_prev_state(ctx, prev);
 
-SCHED_HOOKS(, true)
-SCHED_HOOKS(lag_, false)
+	loop_sched_switch(preempt, prev, next, prev_state);
+	if (readiness && READINESS_ON)
+		rd_sched_switch(preempt, prev, prev_state);
+	return 0;
+}
+
+static __always_inline int on_exit(bool readiness, struct task_struct *task)
+{
+	loop_task_exit(task);
+	if (readiness && READINESS_ON)
+		rd_task_exit(task);
+	return 0;
+}
+
+SEC("tp_btf/sched_switch")
+int sched_switch(unsigned long long *ctx)
+{
+	return on_switch(true, ctx);
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(task_exit, struct task_struct *task)
+{
+	return on_exit(true, task);
+}
+
+SEC("tp_btf/sched_switch")
+int lag_sched_switch(unsigned long long *ctx)
+{
+	return on_switch(false, ctx);
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(lag_task_exit, struct task_struct *task)
+{
+	return on_exit(false, task);
+}
 
 /* Every receive on a socket, whatever the system call (read, recv*, readv). */
 static __always_inline void sock_recv(struct sock *sk, int ret, int flags)

@@ -107,6 +107,7 @@ static const struct lw_rd_thread lw_rd_zero_thread = {};
 #define LW_RD_FOR(n, fn, ctx) bpf_loop(n, fn, ctx, 0)
 #define LW_RD_LOOKUP(map, key) bpf_map_lookup_elem(map, key)
 #define LW_RD_UPDATE(map, key, val) bpf_map_update_elem(map, key, val, BPF_ANY)
+#define LW_RD_LOOKUP_OR_INIT(map, key, init) bpf_map_lookup_or_try_init(map, key, init)
 #define LW_RD_DELETE(map, key) bpf_map_delete_elem(map, key)
 
 /* Walk the current task's fd table to the socket behind fd, if any. */
@@ -180,7 +181,7 @@ static __always_inline __u32 lw_rd_copied(__u64 skp)
 }
 
 /* Ports read when reporting: a socket registered before connect() had none. */
-static __always_inline void lw_rd_ports(__u64 skp, __u16 *lport, __u16 *rport)
+static __always_inline void lw_rd_sk_ports(__u64 skp, __u16 *lport, __u16 *rport)
 {
 	struct sock *sk = (struct sock *)skp;
 
@@ -201,7 +202,7 @@ static __always_inline void lw_rd_emit_herd(const struct lw_rd_sock *s, __u64 sk
 	e->woken = s->ev_woken;
 	e->futile = s->ev_futile;
 	e->fd = s->ev_fd;
-	lw_rd_ports(sk, &e->port, &rport);
+	lw_rd_sk_ports(sk, &e->port, &rport);
 	e->pad = 0;
 	bpf_ringbuf_submit(e, 0);
 }
@@ -216,7 +217,7 @@ static __always_inline void lw_rd_emit_hot(const struct lw_rd_thread *t, __u32 t
 		return;
 	e->fd = sl->fd;
 	e->wakeups = sl->run;
-	lw_rd_ports(sl->sk, &e->lport, &e->rport);
+	lw_rd_sk_ports(sl->sk, &e->lport, &e->rport);
 	e->pad = 0;
 	bpf_ringbuf_submit(e, 0);
 }
@@ -233,7 +234,7 @@ static __always_inline void lw_rd_emit_undrained(const struct lw_rd_thread *t, _
 	e->sk = sl->sk;
 	e->fd = sl->fd;
 	e->bytes_left = s->und_bytes;
-	lw_rd_ports(sl->sk, &e->lport, &e->rport);
+	lw_rd_sk_ports(sl->sk, &e->lport, &e->rport);
 	e->pad = 0;
 	bpf_ringbuf_submit(e, 0);
 }

@@ -13,6 +13,9 @@
  *                                    checks the body once, not per slot)
  *   LW_RD_LOOKUP(map, key)           pointer to the value or NULL
  *   LW_RD_UPDATE(map, key, val)      insert or replace
+ *   LW_RD_LOOKUP_OR_INIT(map, key, init)
+ *                                    the value, inserted from init when
+ *                                    there is none; NULL when the map is full
  *   LW_RD_DELETE(map, key)
  *   ready_regs, ready_socks          the maps (keys and values in ready.h)
  *   __u64 lw_rd_gen                  registration generation (a global)
@@ -22,9 +25,14 @@
  *   __u32 lw_rd_unread(__u64 sk)     bytes a TCP socket holds unread
  *   __u32 lw_rd_copied(__u64 sk)     a TCP socket's copied_seq: how far
  *                                    readers got, by whatever call
+ *   void lw_rd_sk_ports(__u64 sk, __u16 *lport, __u16 *rport)
+ *                                    the socket's ports as they are now
  *   lw_rd_emit_herd(s, sk), lw_rd_emit_hot(t, tid, slot, s),
  *   lw_rd_emit_undrained(t, tid, slot, s)
- *                                    send a record
+ *                                    send a record; its ports come from
+ *                                    lw_rd_sk_ports, not from the socket's
+ *                                    entry (one registered before connect()
+ *                                    had none then)
  * All times are CLOCK_MONOTONIC nanoseconds.
  */
 #ifndef LOOPWATCH_READY_SM_H
@@ -34,12 +42,13 @@
 
 /* The includer's part of the contract above, checked by the compiler. */
 #if !defined(LW_RD_INLINE) || !defined(LW_RD_FOR) || !defined(LW_RD_LOOKUP) || \
-	!defined(LW_RD_UPDATE) || !defined(LW_RD_DELETE)
-#error "ready_sm.h: define LW_RD_INLINE, LW_RD_FOR, LW_RD_LOOKUP, LW_RD_UPDATE and LW_RD_DELETE first"
+	!defined(LW_RD_UPDATE) || !defined(LW_RD_LOOKUP_OR_INIT) || !defined(LW_RD_DELETE)
+#error "ready_sm.h: define LW_RD_INLINE, LW_RD_FOR, LW_RD_LOOKUP, LW_RD_UPDATE, LW_RD_LOOKUP_OR_INIT and LW_RD_DELETE first"
 #endif
 static int lw_rd_fd_sock(int fd, struct lw_rd_sockinfo *si);
 static __u32 lw_rd_unread(__u64 sk);
 static __u32 lw_rd_copied(__u64 sk);
+static void lw_rd_sk_ports(__u64 sk, __u16 *lport, __u16 *rport);
 static void lw_rd_emit_herd(const struct lw_rd_sock *s, __u64 sk);
 static void lw_rd_emit_hot(const struct lw_rd_thread *t, __u32 tid, const struct lw_rd_slot *sl,
 			   const struct lw_rd_sock *s);
@@ -65,19 +74,14 @@ LW_RD_INLINE __u32 lw_rd_lag_slot(__u64 ns)
  * that exists is shared by every epoll instance watching the socket. */
 LW_RD_INLINE void lw_rd_sock_watch(const struct lw_rd_sockinfo *si)
 {
-	struct lw_rd_sock *s = LW_RD_LOOKUP(&ready_socks, &si->sk);
 	struct lw_rd_sock fresh = {};
+	struct lw_rd_sock *s = LW_RD_LOOKUP_OR_INIT(&ready_socks, &si->sk, &fresh);
 
-	if (s) {
-		s->kind = si->kind;
-		s->lport = si->lport;
-		s->rport = si->rport;
+	if (!s)
 		return;
-	}
-	fresh.kind = si->kind;
-	fresh.lport = si->lport;
-	fresh.rport = si->rport;
-	LW_RD_UPDATE(&ready_socks, &si->sk, &fresh);
+	s->kind = si->kind;
+	s->lport = si->lport;
+	s->rport = si->rport;
 }
 
 /* Forget the entries of fd in (pid, epfd) that point at it; used before a

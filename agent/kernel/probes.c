@@ -16,7 +16,6 @@
 #include "kernel/probes_detach.h"
 #include "kernel/probes_kernel.h"
 #include "kernel/probes_tidmap.h"
-#include "kernel/probes_ready.h"
 #include "loopwatch.skel.h"
 
 #define TRACEFS "/sys/kernel/tracing"
@@ -158,13 +157,30 @@ static int ensure_tracefs(void)
 #define F_BP LW_DETECT_BACKPRESSURE
 
 /*
+ * Programs and maps are named by their skeleton members, so the compiler
+ * checks every name the tables hold; each open of the object resolves them.
+ */
+#define PROG(name) offsetof(struct loopwatch_bpf, progs.name)
+#define MAP(name) offsetof(struct loopwatch_bpf, maps.name)
+
+/* A hook loop lag shares with readiness runs one of two programs: the one
+ * with readiness, or the one with loop lag alone (bpf/loopwatch.bpf.c says
+ * why). Every other hook's programs have no lag variant. */
+struct hook_prog {
+	size_t prog, lag;
+};
+
+#define ONE(name) { PROG(name), 0 }
+#define TWO(name, lag) { PROG(name), PROG(lag) }
+
+/*
  * The logical hooks and the programs that can serve each, in the order they
  * are tried. A program of an alternative whose hook this kernel lacks is
  * left out, as long as the first one's is there (epoll_pwait2 is 5.11).
  */
 struct hook_alt {
 	const char *path;
-	const char *progs[7];
+	struct hook_prog progs[7];
 };
 
 static const struct {
@@ -172,39 +188,78 @@ static const struct {
 	struct hook_alt alts[3];
 } hook_defs[LW_HK_MAX] = {
 	[LW_HK_WAIT] = { F_LOOP | F_RD, {
-		{ "fentry", { "fentry_epoll_wait", "fexit_epoll_wait" } },
-		{ "kprobe", { "kprobe_epoll_wait", "kretprobe_epoll_wait" } },
-		{ "tracepoint", { "enter_epoll_wait", "exit_epoll_wait", "enter_epoll_pwait",
-				  "exit_epoll_pwait", "enter_epoll_pwait2", "exit_epoll_pwait2" } } } },
+		{ "fentry", { TWO(fentry_epoll_wait, lag_fentry_epoll_wait),
+			      TWO(fexit_epoll_wait, lag_fexit_epoll_wait) } },
+		{ "kprobe", { TWO(kprobe_epoll_wait, lag_kprobe_epoll_wait),
+			      TWO(kretprobe_epoll_wait, lag_kretprobe_epoll_wait) } },
+		{ "tracepoint", { TWO(enter_epoll_wait, lag_enter_epoll_wait),
+				  TWO(exit_epoll_wait, lag_exit_epoll_wait),
+				  TWO(enter_epoll_pwait, lag_enter_epoll_pwait),
+				  TWO(exit_epoll_pwait, lag_exit_epoll_pwait),
+				  TWO(enter_epoll_pwait2, lag_enter_epoll_pwait2),
+				  TWO(exit_epoll_pwait2, lag_exit_epoll_pwait2) } } } },
 	[LW_HK_CTL] = { F_RD, {
-		{ "fentry", { "ready_fexit_epoll_ctl" } },
-		{ "tracepoint", { "ready_enter_epoll_ctl", "ready_exit_epoll_ctl" } } } },
+		{ "fentry", { ONE(ready_fexit_epoll_ctl) } },
+		{ "tracepoint", { ONE(ready_enter_epoll_ctl), ONE(ready_exit_epoll_ctl) } } } },
 	[LW_HK_ACCEPT] = { F_RD, {
-		{ "fentry", { "ready_fexit_accept4" } },
-		{ "tracepoint", { "ready_enter_accept4", "ready_exit_accept4", "ready_enter_accept",
-				  "ready_exit_accept" } } } },
-	[LW_HK_SWITCH] = { F_LOOP | F_RD, { { "tp_btf", { "sched_switch" } } } },
-	[LW_HK_EXIT] = { F_LOOP | F_RD, { { "tp_btf", { "task_exit" } } } },
-	[LW_HK_WAKING] = { F_RD, { { "tp_btf", { "ready_waking" } } } },
+		{ "fentry", { ONE(ready_fexit_accept4) } },
+		{ "tracepoint", { ONE(ready_enter_accept4), ONE(ready_exit_accept4),
+				  ONE(ready_enter_accept), ONE(ready_exit_accept) } } } },
+	[LW_HK_SWITCH] = { F_LOOP | F_RD, { { "tp_btf", { TWO(sched_switch, lag_sched_switch) } } } },
+	[LW_HK_EXIT] = { F_LOOP | F_RD, { { "tp_btf", { TWO(task_exit, lag_task_exit) } } } },
+	[LW_HK_WAKING] = { F_RD, { { "tp_btf", { ONE(ready_waking) } } } },
 	[LW_HK_DATA_READY] = { F_RD | F_BP, {
-		{ "tp_btf", { "sk_data_ready" } },
-		{ "fentry", { "fentry_sock_def_readable" } } } },
+		{ "tp_btf", { ONE(sk_data_ready) } },
+		{ "fentry", { ONE(fentry_sock_def_readable) } } } },
 	[LW_HK_RECV] = { F_RD | F_BP, {
-		{ "tp_btf", { "sock_recv_length" } },
-		{ "fentry", { "fexit_sock_recvmsg" } } } },
+		{ "tp_btf", { ONE(sock_recv_length) } },
+		{ "fentry", { ONE(fexit_sock_recvmsg) } } } },
 	[LW_HK_SEND] = { F_BP, {
-		{ "tp_btf", { "bp_send_length" } },
-		{ "fentry", { "bp_fexit_sendmsg" } } } },
+		{ "tp_btf", { ONE(bp_send_length) } },
+		{ "fentry", { ONE(bp_fexit_sendmsg) } } } },
 	[LW_HK_SENDMSG] = { F_BP, {
-		{ "tp_btf", { "bp_sendmsg" } },
-		{ "fentry", { "bp_fentry_sendmsg" } } } },
-	[LW_HK_SOCK_STATE] = { F_RD | F_BP, { { "tp_btf", { "sock_state" } } } },
-	[LW_HK_KFREE] = { F_BP, { { "tp_btf", { "bp_kfree_skb" } } } },
-	[LW_HK_RETRANS] = { F_BP, { { "tp_btf", { "bp_retransmit" } } } },
-	[LW_HK_SYNACK] = { F_BP, { { "tp_btf", { "bp_retransmit_synack" } } } },
-	[LW_HK_EXCEED] = { F_BP, { { "tp_btf", { "bp_exceed_buf" } } } },
-	[LW_HK_SWEEP] = { F_BP, { { "iter", { "bp_sweep", "bp_sweep_tcp", "bp_sweep_udp" } } } },
+		{ "tp_btf", { ONE(bp_sendmsg) } },
+		{ "fentry", { ONE(bp_fentry_sendmsg) } } } },
+	[LW_HK_SOCK_STATE] = { F_RD | F_BP, { { "tp_btf", { ONE(sock_state) } } } },
+	[LW_HK_KFREE] = { F_BP, { { "tp_btf", { ONE(bp_kfree_skb) } } } },
+	[LW_HK_RETRANS] = { F_BP, { { "tp_btf", { ONE(bp_retransmit) } } } },
+	[LW_HK_SYNACK] = { F_BP, { { "tp_btf", { ONE(bp_retransmit_synack) } } } },
+	[LW_HK_EXCEED] = { F_BP, { { "tp_btf", { ONE(bp_exceed_buf) } } } },
+	[LW_HK_SWEEP] = { F_BP, { { "iter", { ONE(bp_sweep), ONE(bp_sweep_tcp), ONE(bp_sweep_udp) } } } },
 };
+
+/* The family each map serves: a map the kernel cannot create turns off its
+ * family, and loop lag's (like the object's globals) stops the agent. */
+static const struct {
+	size_t map;
+	uint32_t family;
+} map_defs[] = {
+	{ MAP(lw_threads), F_LOOP },
+	{ MAP(lw_pid_filter), F_LOOP },
+	{ MAP(lw_events), F_LOOP },
+	{ MAP(lw_stats), F_LOOP },
+	{ MAP(ready_threads), F_RD },
+	{ MAP(ready_regs), F_RD },
+	{ MAP(ready_socks), F_RD },
+	{ MAP(ready_cur), F_RD },
+	{ MAP(ready_epevs), F_RD },
+	{ MAP(ready_ctl), F_RD },
+	{ MAP(ready_recv_wanted), F_RD },
+	{ MAP(lw_bp_socks), F_BP },
+	{ MAP(lw_bp_procs), F_BP },
+	{ MAP(lw_bp_remotes), F_BP },
+	{ MAP(lw_bp_swept), F_BP },
+};
+
+static struct bpf_program *skel_prog(const struct loopwatch_bpf *skel, size_t member)
+{
+	return *(struct bpf_program *const *)((const char *)skel + member);
+}
+
+static struct bpf_map *skel_map(const struct loopwatch_bpf *skel, size_t member)
+{
+	return *(struct bpf_map *const *)((const char *)skel + member);
+}
 
 /* Where each hook stands while the loader tries: the alternatives still to
  * try, in order, and the one being tried. */
@@ -261,15 +316,12 @@ static const struct hook_alt *cur_alt(const struct plan *pl, enum lw_hook_id h)
 	return t->cur < t->n ? &hook_defs[h].alts[t->order[t->cur]] : NULL;
 }
 
-/* The program's name in this plan: loop lag alone has its own programs on
- * the hooks it shares with readiness (bpf/loopwatch.bpf.c says why). */
-static const char *prog_name(const struct plan *pl, enum lw_hook_id h, const char *name,
-			     char *buf, size_t len)
+/* The program this plan runs for hp: with readiness off, the variant
+ * with loop lag alone where there is one. */
+static struct bpf_program *plan_prog(const struct lw_probes *p, const struct plan *pl,
+				     const struct hook_prog *hp)
 {
-	if (hook_defs[h].families != (F_LOOP | F_RD) || (pl->families & F_RD))
-		return name;
-	snprintf(buf, len, "lag_%s", name);
-	return buf;
+	return skel_prog(p->skel, hp->lag && !(pl->families & F_RD) ? hp->lag : hp->prog);
 }
 
 /* Families the kernel cannot run at all, whatever the hooks. */
@@ -307,28 +359,23 @@ static void plan_apply(struct lw_probes *p, struct plan *pl, const struct lw_ker
 		bpf_program__set_autoload(prog, false);
 	for (int h = 0; h < LW_HK_MAX; h++) {
 		const struct hook_alt *alt;
-		char why[LW_WHY_LEN], buf[64];
+		char why[LW_WHY_LEN];
 
 		if (!(hook_defs[h].families & pl->families))
 			continue;
 		while ((alt = cur_alt(pl, h))) {
-			prog = bpf_object__find_program_by_name(
-				p->skel->obj, prog_name(pl, h, alt->progs[0], buf, sizeof(buf)));
-			if (prog && lw_kernel_has_hook(k, bpf_program__section_name(prog), why,
-						       sizeof(why)))
+			prog = plan_prog(p, pl, &alt->progs[0]);
+			if (lw_kernel_has_hook(k, bpf_program__section_name(prog), why, sizeof(why)))
 				break;
 			if (!p->hooks[h].why[0] || pl->hk[h].cur == 0)
-				snprintf(p->hooks[h].why, sizeof(p->hooks[h].why), "%s",
-					 prog ? why : "no such program");
+				snprintf(p->hooks[h].why, sizeof(p->hooks[h].why), "%s", why);
 			pl->hk[h].cur++;
 		}
 		if (!alt)
 			continue;
-		for (int i = 0; alt->progs[i]; i++) {
-			prog = bpf_object__find_program_by_name(
-				p->skel->obj, prog_name(pl, h, alt->progs[i], buf, sizeof(buf)));
-			if (prog && lw_kernel_has_hook(k, bpf_program__section_name(prog), why,
-						       sizeof(why)))
+		for (int i = 0; alt->progs[i].prog; i++) {
+			prog = plan_prog(p, pl, &alt->progs[i]);
+			if (lw_kernel_has_hook(k, bpf_program__section_name(prog), why, sizeof(why)))
 				bpf_program__set_autoload(prog, true);
 		}
 		p->hooks[h].path = alt->path;
@@ -336,17 +383,25 @@ static void plan_apply(struct lw_probes *p, struct plan *pl, const struct lw_ker
 }
 
 /* Which hook's current alternative has this program? */
-static int hook_of(const struct plan *pl, const char *name)
+static int hook_of(const struct lw_probes *p, const struct plan *pl, const char *name)
 {
 	for (int h = 0; h < LW_HK_MAX; h++) {
 		const struct hook_alt *alt = cur_alt(pl, h);
-		char buf[64];
 
-		for (int i = 0; alt && alt->progs[i]; i++)
-			if (!strcmp(prog_name(pl, h, alt->progs[i], buf, sizeof(buf)), name))
+		for (int i = 0; alt && alt->progs[i].prog; i++)
+			if (!strcmp(bpf_program__name(plan_prog(p, pl, &alt->progs[i])), name))
 				return h;
 	}
 	return -1;
+}
+
+/* The family a map serves; the object's globals serve every family. */
+static uint32_t map_family(const struct lw_probes *p, const char *name)
+{
+	for (size_t i = 0; i < sizeof(map_defs) / sizeof(map_defs[0]); i++)
+		if (!strcmp(bpf_map__name(skel_map(p->skel, map_defs[i].map)), name))
+			return map_defs[i].family;
+	return F_LOOP;
 }
 
 static const char *const family_names[] = { "loop lag", "readiness", "backpressure" };
@@ -411,46 +466,67 @@ static void refuse_for_tests(struct bpf_object *obj)
 	}
 }
 
-/* The table and the object must name the same programs: a program no hook
- * serves would silently never load, a name the object lacks would silently
- * turn its hook off. Checked at every start, so every test checks it. */
-static int check_table(struct bpf_object *obj)
+/* Does the table name this program, as a hook's program or its lag variant? */
+static bool table_has_prog(const struct loopwatch_bpf *skel, const struct bpf_program *prog)
+{
+	for (int h = 0; h < LW_HK_MAX; h++)
+		for (int a = 0; a < 3 && hook_defs[h].alts[a].path; a++)
+			for (int i = 0; hook_defs[h].alts[a].progs[i].prog; i++) {
+				const struct hook_prog *hp = &hook_defs[h].alts[a].progs[i];
+
+				if (skel_prog(skel, hp->prog) == prog ||
+				    (hp->lag && skel_prog(skel, hp->lag) == prog))
+					return true;
+			}
+	return false;
+}
+
+static bool table_has_map(const struct loopwatch_bpf *skel, const struct bpf_map *map)
+{
+	for (size_t i = 0; i < sizeof(map_defs) / sizeof(map_defs[0]); i++)
+		if (skel_map(skel, map_defs[i].map) == map)
+			return true;
+	return false;
+}
+
+/* The compiler checks that every name in the tables is in the object; this
+ * checks the other way: a program no hook serves would silently never load,
+ * a map of no family would stop the agent where it could have turned one
+ * family off. And exactly the hooks loop lag shares with readiness name a lag
+ * variant. Checked at every start, so every test checks it. */
+static int check_table(const struct loopwatch_bpf *skel)
 {
 	struct bpf_program *prog;
+	struct bpf_map *map;
 
 	for (int h = 0; h < LW_HK_MAX; h++) {
-		for (int a = 0; a < 3 && hook_defs[h].alts[a].path; a++) {
-			for (int i = 0; hook_defs[h].alts[a].progs[i]; i++) {
-				const char *name = hook_defs[h].alts[a].progs[i];
-				char lag[64];
+		bool shared = hook_defs[h].families == (F_LOOP | F_RD);
 
-				snprintf(lag, sizeof(lag), "lag_%s", name);
-				if (bpf_object__find_program_by_name(obj, name) &&
-				    (hook_defs[h].families != (F_LOOP | F_RD) ||
-				     bpf_object__find_program_by_name(obj, lag)))
+		for (int a = 0; a < 3 && hook_defs[h].alts[a].path; a++)
+			for (int i = 0; hook_defs[h].alts[a].progs[i].prog; i++) {
+				const struct hook_prog *hp = &hook_defs[h].alts[a].progs[i];
+
+				if (!hp->lag == !shared)
 					continue;
-				lw_err("the loader's table names program %s, which the BPF object lacks (agent/kernel/probes.c)",
-				       name);
+				lw_err("the loader's table gives program %s %s lag variant (agent/kernel/probes.c)",
+				       bpf_program__name(skel_prog(skel, hp->prog)),
+				       shared ? "no" : "a");
 				return -EINVAL;
 			}
-		}
 	}
-
-	bpf_object__for_each_program(prog, obj) {
-		const char *name = bpf_program__name(prog);
-		bool found = false;
-
-		if (!strncmp(name, "lag_", 4))
-			name += 4;
-		for (int h = 0; h < LW_HK_MAX && !found; h++)
-			for (int a = 0; a < 3 && hook_defs[h].alts[a].path && !found; a++)
-				for (int i = 0; hook_defs[h].alts[a].progs[i] && !found; i++)
-					found = !strcmp(hook_defs[h].alts[a].progs[i], name);
-		if (!found) {
-			lw_err("program %s serves no hook of the loader's table (agent/kernel/probes.c)",
-			       bpf_program__name(prog));
-			return -EINVAL;
-		}
+	bpf_object__for_each_program(prog, skel->obj) {
+		if (table_has_prog(skel, prog))
+			continue;
+		lw_err("program %s serves no hook of the loader's table (agent/kernel/probes.c)",
+		       bpf_program__name(prog));
+		return -EINVAL;
+	}
+	bpf_object__for_each_map(map, skel->obj) {
+		if (bpf_map__is_internal(map) || table_has_map(skel, map))
+			continue;
+		lw_err("map %s serves no family of the loader's table (agent/kernel/probes.c)",
+		       bpf_map__name(map));
+		return -EINVAL;
 	}
 	return 0;
 }
@@ -464,7 +540,7 @@ static int open_skel(struct lw_probes *p, const struct lw_options *o, const stru
 		lw_err("failed to open BPF object: %s", strerror(errno));
 		return -errno;
 	}
-	if (check_table(p->skel->obj))
+	if (check_table(p->skel))
 		return -EINVAL;
 	p->skel->rodata->lw_filter_pids = o->npids > 0;
 	if (o->comm[0]) {
@@ -480,7 +556,10 @@ static int open_skel(struct lw_probes *p, const struct lw_options *o, const stru
 	p->skel->rodata->lw_k_epoll_timeout_ms = k->epoll_timeout_ms;
 	bpf_map__set_max_entries(p->skel->maps.lw_threads, o->max_threads);
 	bpf_map__set_max_entries(p->skel->maps.lw_bp_swept, o->max_sockets);
-	lw_probes_ready_config(p, o);
+	bpf_map__set_max_entries(p->skel->maps.ready_threads, o->max_threads);
+	bpf_map__set_max_entries(p->skel->maps.ready_socks, o->max_sockets);
+	/* by fd, by user data and by socket */
+	bpf_map__set_max_entries(p->skel->maps.ready_regs, 3 * o->max_sockets);
 	refuse_for_tests(p->skel->obj);
 	/* before 5.11 there is no task storage: a stand-in that is never used
 	 * (readiness, its only user, is off there) lets the object load */
@@ -519,7 +598,7 @@ static int attach_all(struct lw_probes *p, const struct plan *pl, char *why, siz
 		if (!link) {
 			snprintf(why, len, "failed to attach: %s", strerror(errno));
 			*failed = bpf_program__name(prog);
-			return hook_of(pl, *failed);
+			return hook_of(p, pl, *failed);
 		}
 		p->links[p->attached++] = link;
 	}
@@ -581,8 +660,7 @@ int lw_probes_start(struct lw_probes *p, const struct lw_options *o, lw_event_fn
 			if (h < 0)
 				break;
 		} else if (refusal.map[0]) {
-			uint32_t fam = !strncmp(refusal.map, "ready_", 6) ? F_RD :
-				       !strncmp(refusal.map, "lw_bp_", 6) ? F_BP : F_LOOP;
+			uint32_t fam = map_family(p, refusal.map);
 
 			if (fam == F_LOOP || !(pl.families & fam)) {
 				lw_err("failed to create map %s: %s", refusal.map, refusal.why);
@@ -597,7 +675,7 @@ int lw_probes_start(struct lw_probes *p, const struct lw_options *o, lw_event_fn
 		} else {
 			failed = refusal.prog;
 			snprintf(why, sizeof(why), "%s", refusal.why);
-			h = refusal.prog[0] ? hook_of(&pl, refusal.prog) : -1;
+			h = refusal.prog[0] ? hook_of(p, &pl, refusal.prog) : -1;
 			if (h < 0) {
 				lw_err("failed to load BPF programs: %s%s%s", strerror(-err),
 				       refusal.prog[0] ? " in " : "", refusal.prog);
@@ -619,15 +697,13 @@ int lw_probes_start(struct lw_probes *p, const struct lw_options *o, lw_event_fn
 	}
 	for (int h = 0; h < LW_HK_MAX; h++) {
 		const struct hook_alt *alt = cur_alt(&pl, h);
-		char buf[64];
 
 		p->hooks[h].on = (hook_defs[h].families & pl.families) && alt;
 		/* an alternative's later programs may be missing on their own */
-		for (int i = 1; p->hooks[h].on && alt->progs[i]; i++) {
-			struct bpf_program *prog = bpf_object__find_program_by_name(
-				p->skel->obj, prog_name(&pl, h, alt->progs[i], buf, sizeof(buf)));
+		for (int i = 1; p->hooks[h].on && alt->progs[i].prog; i++) {
+			struct bpf_program *prog = plan_prog(p, &pl, &alt->progs[i]);
 
-			if (prog && !bpf_program__autoload(prog))
+			if (!bpf_program__autoload(prog))
 				lw_warn("kernel lacks hook %s: program %s is off; %s goes on without it",
 					bpf_program__section_name(prog), bpf_program__name(prog),
 					lw_hook_name(h));
@@ -648,9 +724,6 @@ int lw_probes_start(struct lw_probes *p, const struct lw_options *o, lw_event_fn
 		bpf_map__update_elem(p->skel->maps.lw_pid_filter, &o->pids[i], sizeof(o->pids[i]),
 				     &one, sizeof(one), BPF_ANY);
 	}
-	/* after attaching, so nothing registered meanwhile is missed */
-	if (pl.families & F_RD)
-		lw_probes_ready_seed(p, o);
 	p->rb = ring_buffer__new(bpf_map__fd(p->skel->maps.lw_events), fn, ctx, NULL);
 	if (!p->rb) {
 		err = -errno;

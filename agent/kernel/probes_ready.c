@@ -15,14 +15,6 @@
 #include "kernel/probes_tidmap.h"
 #include "loopwatch.skel.h"
 
-void lw_probes_ready_config(struct lw_probes *p, const struct lw_options *o)
-{
-	bpf_map__set_max_entries(p->skel->maps.ready_threads, o->max_threads);
-	bpf_map__set_max_entries(p->skel->maps.ready_socks, o->max_sockets);
-	/* by fd, by user data and by socket */
-	bpf_map__set_max_entries(p->skel->maps.ready_regs, 3 * o->max_sockets);
-}
-
 static bool pid_wanted(const struct lw_options *o, uint32_t pid)
 {
 	char path[64], comm[64] = "";
@@ -91,9 +83,12 @@ void lw_probes_ready_seed(struct lw_probes *p, const struct lw_options *o)
 {
 	int map_fd = bpf_map__fd(p->skel->maps.ready_regs);
 	unsigned int regs = 0, procs = 0;
-	DIR *proc = opendir("/proc");
 	struct dirent *de;
+	DIR *proc;
 
+	if (!(p->families & LW_DETECT_READINESS))
+		return;
+	proc = opendir("/proc");
 	if (!proc) {
 		lw_warn("failed to read /proc: %s; registrations made before start are unknown",
 			strerror(errno));

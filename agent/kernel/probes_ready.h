@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* The readiness probes' maps, seen from the agent (bpf/ready.bpf.h). */
+/* The readiness probes' maps, seen from the agent (bpf/ready.bpf.h). Above
+ * the loader, as agent/kernel/probes_bp.c is: the loader sizes the maps and
+ * never calls in here. */
 #ifndef LOOPWATCH_PROBES_READY_H
 #define LOOPWATCH_PROBES_READY_H
 
@@ -9,10 +11,9 @@
 #include "kernel/probes.h"
 #include "model/readiness.h"
 
-/* Between open and load: map sizes. */
-void lw_probes_ready_config(struct lw_probes *p, const struct lw_options *o);
-/* After load: registrations made before the agent started, from
- * /proc/PID/fdinfo of every epoll fd of the watched processes. */
+/* After lw_probes_start(), when readiness is on: registrations made before
+ * the agent started, from /proc/PID/fdinfo of every epoll fd of the watched
+ * processes. After attaching, so nothing registered meanwhile is missed. */
 void lw_probes_ready_seed(struct lw_probes *p, const struct lw_options *o);
 /* Snapshot of ready_threads (malloc()ed); exited threads are deleted after
  * this last read. */

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "model/alerts.h"
+#include "settings/table.h"
 
 static const char *const rule_names[LW_RULE_MAX] = {
 	[LW_RULE_LOOP_LAG] = "loop_lag",
@@ -33,12 +34,9 @@ void lw_alert_cfg_defaults(struct lw_alert_cfg *c, const struct lw_options *o)
 		lw_options_defaults(&d);
 		o = &d;
 	}
+	memset(c, 0, sizeof(*c));
+	lw_settings_defaults(c, LW_IN_ALERT);
 	lw_alert_cfg_from_options(c, o);
-	c->queue_ratio = 0.9;
-	c->herd_futile_ratio = 0.5;
-	/* below this a few futile wake-ups a second are noise, not a herd */
-	c->herd_min_wakeups_per_s = 20;
-	c->retransmits_per_s = 10;
 }
 
 bool lw_rule_step(struct lw_rule_sm *s, const struct lw_rule_input *in, unsigned int sustain)

@@ -83,8 +83,8 @@ struct lw_alerts {
 typedef void (*lw_alert_fn)(void *ctx, const struct lw_alert *al);
 
 const char *lw_rule_name(enum lw_rule r);
-/* The rules' own thresholds at their defaults, and interval, sustain and
- * lag from the options (NULL: the options' defaults). */
+/* The rules' own thresholds at their defaults (agent/settings/table.c), and
+ * interval, sustain and lag from the options (NULL: the options' defaults). */
 void lw_alert_cfg_defaults(struct lw_alert_cfg *c, const struct lw_options *o);
 /* What the rules read from the options, once the config file is in too. */
 void lw_alert_cfg_from_options(struct lw_alert_cfg *c, const struct lw_options *o);

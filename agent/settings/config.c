@@ -7,41 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include "settings/config.h"
+#include "settings/table.h"
 
 /* A config file is a few hundred bytes; anything this big is a wrong path. */
 #define LW_CONFIG_MAX_BYTES (1 << 20)
-
-enum kind { K_UINT, K_RATIO, K_STR, K_PIDS, K_COMM, K_VIEW };
-
-struct key {
-	const char *section, *name;
-	enum kind kind;
-	uint32_t set_bit;	/* the command line wins when it set this */
-	double min, max;
-	const char *help;	/* what a valid value looks like */
-};
-
-static const struct key keys[] = {
-	{ "filter", "pid", K_PIDS, LW_SET_PIDS, 1, 4194304, "a comma-separated list of pids" },
-	{ "filter", "comm", K_COMM, LW_SET_COMM, 0, 0, "a command name" },
-	{ "thresholds", "lag_ms", K_UINT, LW_SET_LAG, 1, 3600000, NULL },
-	{ "thresholds", "stall_ms", K_UINT, LW_SET_STALL, 1, 3600000, NULL },
-	{ "thresholds", "starve_ms", K_UINT, LW_SET_STARVE, 1, 3600000, NULL },
-	{ "thresholds", "sustain", K_UINT, LW_SET_SUSTAIN, 1, 1000, NULL },
-	{ "thresholds", "queue_ratio", K_RATIO, 0, 0.01, 4, NULL },
-	{ "thresholds", "herd_futile_ratio", K_RATIO, 0, 0.01, 1, NULL },
-	{ "thresholds", "herd_min_wakeups_per_s", K_RATIO, 0, 0, 1e9, NULL },
-	{ "thresholds", "retransmits_per_s", K_RATIO, 0, 0.001, 1e9, NULL },
-	{ "output", "view", K_VIEW, LW_SET_VIEW, 0, 0, "auto, top or json" },
-	{ "output", "interval", K_UINT, LW_SET_INTERVAL, 1, 3600, NULL },
-	{ "output", "prom_file", K_STR, LW_SET_PROM, 0, 0, "a path" },
-	{ "output", "max_series", K_UINT, LW_SET_MAX_SERIES, 1, 100000, NULL },
-	{ "alerts", "exec", K_STR, LW_SET_ALERT_EXEC, 0, 0, "a shell command" },
-	{ "alerts", "exec_timeout_s", K_UINT, 0, 1, 3600, NULL },
-	{ "alerts", "exec_per_min", K_UINT, 0, 1, 600, NULL },
-	{ "limits", "max_threads", K_UINT, LW_SET_MAX_THREADS, 16, 4194304, NULL },
-	{ "limits", "max_sockets", K_UINT, LW_SET_MAX_SOCKETS, 64, 4194304, NULL },
-};
 
 struct parse {
 	struct lw_config *c;
@@ -117,44 +86,17 @@ static int parse_pids(struct lw_options *o, const char *s)
 	return 0;
 }
 
-static double *ratio_field(struct lw_config *c, const char *name)
+/* Where a setting's value goes in the config being built. */
+static void *field(struct lw_config *c, const struct lw_setting *k)
 {
-	if (!strcmp(name, "queue_ratio"))
-		return &c->alert.queue_ratio;
-	if (!strcmp(name, "herd_futile_ratio"))
-		return &c->alert.herd_futile_ratio;
-	if (!strcmp(name, "herd_min_wakeups_per_s"))
-		return &c->alert.herd_min_wakeups_per_s;
-	return &c->alert.retransmits_per_s;
-}
+	char *base = k->home == LW_IN_OPTIONS ? (char *)&c->opt :
+		     k->home == LW_IN_ALERT ? (char *)&c->alert : (char *)c;
 
-static unsigned int *uint_field(struct lw_config *c, const char *name)
-{
-	struct lw_options *o = &c->opt;
-
-	if (!strcmp(name, "lag_ms"))
-		return &o->lag_ms;
-	if (!strcmp(name, "stall_ms"))
-		return &o->stall_ms;
-	if (!strcmp(name, "starve_ms"))
-		return &o->starve_ms;
-	if (!strcmp(name, "sustain"))
-		return &o->sustain;
-	if (!strcmp(name, "interval"))
-		return &o->interval_s;
-	if (!strcmp(name, "max_series"))
-		return &o->max_series;
-	if (!strcmp(name, "exec_timeout_s"))
-		return &c->exec_timeout_s;
-	if (!strcmp(name, "exec_per_min"))
-		return &c->exec_per_min;
-	if (!strcmp(name, "max_sockets"))
-		return &o->max_sockets;
-	return &o->max_threads;
+	return base + k->offset;
 }
 
 /* Validate every value, apply only those the command line left alone. */
-static int set(struct parse *p, const struct key *k, const char *value)
+static int set(struct parse *p, const struct lw_setting *k, const char *value)
 {
 	struct lw_config *c = p->c;
 	struct lw_options scratch = c->opt;
@@ -162,29 +104,29 @@ static int set(struct parse *p, const struct key *k, const char *value)
 	uint64_t u;
 	double d;
 
-	switch (k->kind) {
-	case K_UINT:
+	switch (k->type) {
+	case LW_T_UINT:
 		if (lw_parse_uint(value, (uint64_t)k->min, (uint64_t)k->max, &u)) {
 			fail(p, "invalid value '%s' for %s (a whole number from %.0f to %.0f)", value,
-			     k->name, k->min, k->max);
+			     k->key, k->min, k->max);
 			return 0;
 		}
 		if (apply)
-			*uint_field(c, k->name) = (unsigned int)u;
+			*(unsigned int *)field(c, k) = (unsigned int)u;
 		return 1;
-	case K_RATIO:
+	case LW_T_RATIO:
 		if (parse_ratio(value, k->min, k->max, &d)) {
-			fail(p, "invalid value '%s' for %s (a number from %g to %g)", value, k->name,
+			fail(p, "invalid value '%s' for %s (a number from %g to %g)", value, k->key,
 			     k->min, k->max);
 			return 0;
 		}
 		if (apply)
-			*ratio_field(c, k->name) = d;
+			*(double *)field(c, k) = d;
 		return 1;
-	case K_PIDS:
+	case LW_T_PIDS:
 		if (parse_pids(&scratch, value)) {
-			fail(p, "invalid value '%s' for %s (%s from 1 to 4194304)", value, k->name,
-			     k->help);
+			fail(p, "invalid value '%s' for %s (%s from %.0f to %.0f)", value, k->key,
+			     k->value_help, k->min, k->max);
 			return 0;
 		}
 		if (apply) {
@@ -192,51 +134,52 @@ static int set(struct parse *p, const struct key *k, const char *value)
 			c->opt.npids = scratch.npids;
 		}
 		return 1;
-	case K_COMM:
+	case LW_T_COMM:
 		if (!*value) {
-			fail(p, "empty value for %s (%s)", k->name, k->help);
+			fail(p, "empty value for %s (%s)", k->key, k->value_help);
 			return 0;
 		}
 		if (apply)
 			snprintf(c->opt.comm, sizeof(c->opt.comm), "%s", value);
 		return 1;
-	case K_VIEW:
+	case LW_T_VIEW:
 		if (strcmp(value, "auto") && strcmp(value, "top") && strcmp(value, "json")) {
-			fail(p, "invalid value '%s' for %s (%s)", value, k->name, k->help);
+			fail(p, "invalid value '%s' for %s (%s)", value, k->key, k->value_help);
 			return 0;
 		}
 		if (apply)
 			c->opt.view = !strcmp(value, "top") ? LW_VIEW_TOP :
 				      !strcmp(value, "json") ? LW_VIEW_JSON : LW_VIEW_AUTO;
 		return 1;
-	case K_STR:
-		if (!strcmp(k->name, "prom_file")) {
-			if (strlen(value) >= sizeof(c->prom_file)) {
-				fail(p, "value for %s is too long", k->name);
-				return 0;
-			}
-			if (apply) {
-				snprintf(c->prom_file, sizeof(c->prom_file), "%s", value);
-				c->opt.prom_file = c->prom_file[0] ? c->prom_file : NULL;
-			}
-		} else {
-			if (strlen(value) >= sizeof(c->alert_exec)) {
-				fail(p, "value for %s is too long", k->name);
-				return 0;
-			}
-			if (apply) {
-				snprintf(c->alert_exec, sizeof(c->alert_exec), "%s", value);
-				c->opt.alert_exec = c->alert_exec[0] ? c->alert_exec : NULL;
-			}
+	case LW_T_PATH:
+		if (strlen(value) >= sizeof(c->prom_file)) {
+			fail(p, "value for %s is too long", k->key);
+			return 0;
+		}
+		if (apply) {
+			snprintf(c->prom_file, sizeof(c->prom_file), "%s", value);
+			c->opt.prom_file = c->prom_file[0] ? c->prom_file : NULL;
 		}
 		return 1;
+	case LW_T_CMD:
+		if (strlen(value) >= sizeof(c->alert_exec)) {
+			fail(p, "value for %s is too long", k->key);
+			return 0;
+		}
+		if (apply) {
+			snprintf(c->alert_exec, sizeof(c->alert_exec), "%s", value);
+			c->opt.alert_exec = c->alert_exec[0] ? c->alert_exec : NULL;
+		}
+		return 1;
+	default:
+		return 0;
 	}
-	return 0;
 }
 
 static int handler(void *user, const char *section, const char *name, const char *value)
 {
 	struct parse *p = user;
+	const struct lw_setting *k = lw_settings_by_key(section, name);
 	bool known_section = false;
 
 	if (!*section) {
@@ -244,13 +187,10 @@ static int handler(void *user, const char *section, const char *name, const char
 		     name);
 		return 0;
 	}
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		if (strcmp(keys[i].section, section))
-			continue;
-		known_section = true;
-		if (!strcmp(keys[i].name, name))
-			return set(p, &keys[i], value);
-	}
+	if (k)
+		return set(p, k, value);
+	for (size_t i = 0; i < lw_nsettings && !known_section; i++)
+		known_section = lw_settings[i].section && !strcmp(lw_settings[i].section, section);
 	if (!known_section)
 		fail(p, "unknown section [%s] (filter, thresholds, output, alerts, limits)", section);
 	else
@@ -263,8 +203,7 @@ static void defaults(struct lw_config *c, const struct lw_options *flags)
 	memset(c, 0, sizeof(*c));
 	c->opt = *flags;
 	lw_alert_cfg_defaults(&c->alert, flags);
-	c->exec_timeout_s = 10;
-	c->exec_per_min = 20;
+	lw_settings_defaults(c, LW_IN_CONFIG);
 }
 
 /* What the alert rules read from the options, once both sources are in. */

@@ -6,81 +6,36 @@
 #include <stdlib.h>
 #include <string.h>
 #include "settings/options.h"
+#include "settings/table.h"
 
-static const char usage[] =
+static const char usage_head[] =
 	"Usage: loopwatch [OPTIONS]\n"
 	"Explains event-loop lag, stalls, herds, undrained edge-triggered sockets and\n"
 	"backpressure of every epoll loop on this host, from the kernel side.\n"
-	"\n"
-	"  -p, --pid PID[,PID...]   watch only these processes (default: all)\n"
-	"  -c, --comm NAME          watch only processes with this command name\n"
-	"  -d, --duration SEC       stop after SEC seconds (default: until SIGINT/SIGTERM)\n"
-	"  -i, --interval SEC       summary and export period (default 1)\n"
-	"      --top                live top-style view (default when stdout is a terminal)\n"
-	"      --json               JSON lines on stdout (default when it is not)\n"
-	"      --prom-file PATH     write a Prometheus textfile atomically every interval\n"
-	"      --max-series N       cap on per-process series in the textfile (default 500)\n"
-	"      --lag-ms MS          loop-lag alert threshold (default 50)\n"
-	"      --stall-ms MS        report single stalls at least this long (default 50)\n"
-	"      --starve-ms MS       unread edge-triggered bytes this old are a hang (default 200)\n"
-	"      --sustain N          intervals over threshold before an alert fires (default 3)\n"
-	"      --alert-exec CMD     run CMD with each alert as JSON on its stdin\n"
-	"      --config FILE        thresholds and outputs from a file\n"
-	"      --max-threads N      loop threads tracked in the kernel (default 16384)\n"
-	"      --max-sockets N      sockets watched by loops tracked in the kernel (default 65536)\n"
-	"      --detect LIST        families to load: loop,readiness,backpressure or all\n"
-	"                           (default all; loop lag is always on)\n"
-	"      --hooks PATH         how epoll waits are hooked: auto, fentry, kprobe or\n"
-	"                           tracepoint (default auto: fentry where the kernel allows it)\n"
-	"  -v, --verbose            debug messages, libbpf's included\n"
-	"  -h, --help               this help\n"
-	"  -V, --version            print the version\n"
+	"\n";
+static const char usage_tail[] =
 	"\n"
 	"Exit status: 0 ok, 1 missing privilege or kernel feature, 2 bad option or config.\n";
 
-enum {
-	OPT_TOP = 0x100, OPT_JSON, OPT_PROM, OPT_MAX_SERIES, OPT_LAG, OPT_STALL, OPT_STARVE,
-	OPT_SUSTAIN, OPT_ALERT_EXEC, OPT_CONFIG, OPT_MAX_THREADS, OPT_MAX_SOCKETS, OPT_DETECT,
-	OPT_HOOKS,
-};
+void lw_options_usage(FILE *out)
+{
+	fputs(usage_head, out);
+	lw_settings_usage(out);
+	fputs(usage_tail, out);
+}
 
-static const struct option long_opts[] = {
-	{ "pid", required_argument, NULL, 'p' },
-	{ "comm", required_argument, NULL, 'c' },
-	{ "duration", required_argument, NULL, 'd' },
-	{ "interval", required_argument, NULL, 'i' },
-	{ "top", no_argument, NULL, OPT_TOP },
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ "prom-file", required_argument, NULL, OPT_PROM },
-	{ "max-series", required_argument, NULL, OPT_MAX_SERIES },
-	{ "lag-ms", required_argument, NULL, OPT_LAG },
-	{ "stall-ms", required_argument, NULL, OPT_STALL },
-	{ "starve-ms", required_argument, NULL, OPT_STARVE },
-	{ "sustain", required_argument, NULL, OPT_SUSTAIN },
-	{ "alert-exec", required_argument, NULL, OPT_ALERT_EXEC },
-	{ "config", required_argument, NULL, OPT_CONFIG },
-	{ "max-threads", required_argument, NULL, OPT_MAX_THREADS },
-	{ "max-sockets", required_argument, NULL, OPT_MAX_SOCKETS },
-	{ "detect", required_argument, NULL, OPT_DETECT },
-	{ "hooks", required_argument, NULL, OPT_HOOKS },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
-	{ 0 },
-};
+/* getopt's id of a setting: its short flag, or past every character. */
+#define LONG_ONLY 0x100
+
+static int opt_id(size_t i)
+{
+	return lw_settings[i].short_flag ? lw_settings[i].short_flag : LONG_ONLY + (int)i;
+}
 
 void lw_options_defaults(struct lw_options *o)
 {
 	memset(o, 0, sizeof(*o));
-	o->interval_s = 1;
-	o->lag_ms = 50;
-	o->stall_ms = 50;
-	o->sustain = 3;
-	o->starve_ms = 200;
-	o->max_threads = 16384;
-	o->max_sockets = 65536;
-	o->detect = LW_DETECT_ALL;
-	o->max_series = 500;
+	lw_settings_defaults(o, LW_IN_OPTIONS);
 }
 
 int lw_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *val)
@@ -212,126 +167,125 @@ static int num(const char *name, const char *arg, uint64_t min, uint64_t max, un
 	return 0;
 }
 
+/* One flag of the table with its value (NULL: none). */
+static int apply(struct lw_options *o, const struct lw_setting *s, char *arg, char *err,
+		 size_t errlen)
+{
+	char *field = (char *)o + s->offset;
+	char name[32];
+
+	snprintf(name, sizeof(name), "--%s", s->flag);
+	o->set_mask |= s->set_bit;
+	switch (s->type) {
+	case LW_T_UINT:
+		return num(name, arg, (uint64_t)s->min, (uint64_t)s->max, (unsigned int *)field, err,
+			   errlen);
+	case LW_T_PIDS:
+		return parse_pids(o, arg, err, errlen);
+	case LW_T_COMM:
+		if (!*arg) {
+			snprintf(err, errlen, "%s needs a name", name);
+			return -EINVAL;
+		}
+		/* the kernel keeps 15 characters of a command name */
+		snprintf(o->comm, sizeof(o->comm), "%s", arg);
+		return 0;
+	case LW_T_VIEW:
+		o->view = (enum lw_view)s->def;
+		return 0;
+	case LW_T_PATH:
+		if (!*arg) {
+			snprintf(err, errlen, "%s needs a path", name);
+			return -EINVAL;
+		}
+		*(const char **)field = arg;
+		return 0;
+	case LW_T_CMD:
+	case LW_T_FILE:
+		*(const char **)field = arg;
+		return 0;
+	case LW_T_DETECT:
+		if (lw_parse_detect(arg, &o->detect)) {
+			snprintf(err, errlen,
+				 "invalid value '%s' for %s (loop, readiness, backpressure or all, comma-separated)",
+				 arg, name);
+			return -EINVAL;
+		}
+		return 0;
+	case LW_T_HOOKS:
+		if (lw_parse_hooks(arg, &o->hooks)) {
+			snprintf(err, errlen,
+				 "invalid value '%s' for %s (auto, fentry, kprobe or tracepoint)", arg,
+				 name);
+			return -EINVAL;
+		}
+		return 0;
+	case LW_T_VERBOSE:
+		o->verbose++;
+		return 0;
+	default:
+		return 0;
+	}
+}
+
 int lw_options_parse(struct lw_options *o, int argc, char **argv, void *out, char *err,
 		     size_t errlen)
 {
+	struct option long_opts[lw_nsettings + 1];
+	char shorts[2 + 2 * lw_nsettings + 1];
+	size_t ns = 0, nl = 0;
 	FILE *fout = out;
 	int c, rc = 0;
 
+	shorts[ns++] = ':';
+	for (size_t i = 0; i < lw_nsettings; i++) {
+		const struct lw_setting *s = &lw_settings[i];
+
+		if (!s->flag)
+			continue;
+		long_opts[nl++] = (struct option){ s->flag, s->arg ? required_argument : no_argument,
+						   NULL, opt_id(i) };
+		if (s->short_flag) {
+			shorts[ns++] = s->short_flag;
+			if (s->arg)
+				shorts[ns++] = ':';
+		}
+	}
+	long_opts[nl] = (struct option){ 0 };
+	shorts[ns] = '\0';
 	opterr = 0;
 	/* 0, not 1: glibc then also forgets a half-parsed cluster like "-5d" of
 	 * an earlier call, whose pointer would dangle (found by fuzz_options) */
 	optind = 0;
-	while ((c = getopt_long(argc, argv, ":p:c:d:i:vhV", long_opts, NULL)) != -1) {
-		switch (c) {
-		case 'p':
-			rc = parse_pids(o, optarg, err, errlen);
-			o->set_mask |= LW_SET_PIDS;
-			break;
-		case 'c':
-			if (!*optarg) {
-				snprintf(err, errlen, "--comm needs a name");
-				return -EINVAL;
-			}
-			/* the kernel keeps 15 characters of a command name */
-			snprintf(o->comm, sizeof(o->comm), "%s", optarg);
-			o->set_mask |= LW_SET_COMM;
-			break;
-		case 'd':
-			rc = num("--duration", optarg, 1, 31536000, &o->duration_s, err, errlen);
-			break;
-		case 'i':
-			rc = num("--interval", optarg, 1, 3600, &o->interval_s, err, errlen);
-			o->set_mask |= LW_SET_INTERVAL;
-			break;
-		case OPT_TOP:
-			o->view = LW_VIEW_TOP;
-			o->set_mask |= LW_SET_VIEW;
-			break;
-		case OPT_JSON:
-			o->view = LW_VIEW_JSON;
-			o->set_mask |= LW_SET_VIEW;
-			break;
-		case OPT_PROM:
-			if (!*optarg) {
-				snprintf(err, errlen, "--prom-file needs a path");
-				return -EINVAL;
-			}
-			o->prom_file = optarg;
-			o->set_mask |= LW_SET_PROM;
-			break;
-		case OPT_MAX_SERIES:
-			rc = num("--max-series", optarg, 1, 100000, &o->max_series, err, errlen);
-			o->set_mask |= LW_SET_MAX_SERIES;
-			break;
-		case OPT_LAG:
-			rc = num("--lag-ms", optarg, 1, 3600000, &o->lag_ms, err, errlen);
-			o->set_mask |= LW_SET_LAG;
-			break;
-		case OPT_STALL:
-			rc = num("--stall-ms", optarg, 1, 3600000, &o->stall_ms, err, errlen);
-			o->set_mask |= LW_SET_STALL;
-			break;
-		case OPT_STARVE:
-			rc = num("--starve-ms", optarg, 1, 3600000, &o->starve_ms, err, errlen);
-			o->set_mask |= LW_SET_STARVE;
-			break;
-		case OPT_SUSTAIN:
-			rc = num("--sustain", optarg, 1, 1000, &o->sustain, err, errlen);
-			o->set_mask |= LW_SET_SUSTAIN;
-			break;
-		case OPT_ALERT_EXEC:
-			o->alert_exec = optarg;
-			o->set_mask |= LW_SET_ALERT_EXEC;
-			break;
-		case OPT_CONFIG:
-			o->config = optarg;
-			break;
-		case OPT_MAX_THREADS:
-			rc = num("--max-threads", optarg, 16, 4194304, &o->max_threads, err, errlen);
-			o->set_mask |= LW_SET_MAX_THREADS;
-			break;
-		case OPT_DETECT:
-			if (lw_parse_detect(optarg, &o->detect)) {
-				snprintf(err, errlen,
-					 "invalid value '%s' for --detect (loop, readiness, backpressure or all, comma-separated)",
-					 optarg);
-				return -EINVAL;
-			}
-			break;
-		case OPT_HOOKS:
-			if (lw_parse_hooks(optarg, &o->hooks)) {
-				snprintf(err, errlen,
-					 "invalid value '%s' for --hooks (auto, fentry, kprobe or tracepoint)",
-					 optarg);
-				return -EINVAL;
-			}
-			break;
-		case OPT_MAX_SOCKETS:
-			rc = num("--max-sockets", optarg, 64, 4194304, &o->max_sockets, err, errlen);
-			o->set_mask |= LW_SET_MAX_SOCKETS;
-			break;
-		case 'v':
-			o->verbose++;
-			break;
-		case 'h':
-			fputs(usage, fout);
+	while ((c = getopt_long(argc, argv, shorts, long_opts, NULL)) != -1) {
+		const struct lw_setting *s = NULL;
+
+		for (size_t i = 0; i < lw_nsettings && !s; i++)
+			if (lw_settings[i].flag && opt_id(i) == c)
+				s = &lw_settings[i];
+		if (s && s->type == LW_T_HELP) {
+			lw_options_usage(fout);
 			return LW_OPT_EXIT;
-		case 'V':
+		}
+		if (s && s->type == LW_T_VERSION) {
 			fprintf(fout, "loopwatch %s\n", LW_VERSION);
 			return LW_OPT_EXIT;
-		case ':':
+		}
+		if (s) {
+			rc = apply(o, s, optarg, err, errlen);
+			if (rc)
+				return rc;
+			continue;
+		}
+		if (c == ':') {
 			snprintf(err, errlen, "option '%s' needs a value", argv[optind - 1]);
 			return -EINVAL;
-		default:
-			if (optopt)
-				snprintf(err, errlen, "unknown option '-%c'", optopt);
-			else
-				snprintf(err, errlen, "unknown option '%s'", argv[optind - 1]);
-			return -EINVAL;
 		}
-		if (rc)
-			return rc;
+		if (optopt)
+			snprintf(err, errlen, "unknown option '-%c'", optopt);
+		else
+			snprintf(err, errlen, "unknown option '%s'", argv[optind - 1]);
+		return -EINVAL;
 	}
 	if (optind < argc) {
 		snprintf(err, errlen, "unexpected argument '%s'", argv[optind]);

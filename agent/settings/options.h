@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include "event.h"
 #include "detect.h"
 
@@ -66,7 +67,10 @@ enum lw_opt_bit {
 
 enum lw_opt_result { LW_OPT_RUN = 0, LW_OPT_EXIT = 1 };
 
+/* Every field at its default (agent/settings/table.c). */
 void lw_options_defaults(struct lw_options *o);
+/* --help. */
+void lw_options_usage(FILE *out);
 /* Parse argv. Returns LW_OPT_RUN, LW_OPT_EXIT after printing help or the
  * version to out, or -EINVAL with a one-line reason in err. */
 int lw_options_parse(struct lw_options *o, int argc, char **argv, void *out, char *err,

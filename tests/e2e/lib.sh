@@ -55,6 +55,19 @@ wait_for() {
 	return 1
 }
 
+# wait_attached SECONDS NAME: until the agent in the background ($AGENT_PID,
+# log in $T/NAME.err) says its probes are attached; false when it exited or
+# the time ran out.
+wait_attached() {
+	local n=$(($1 * 20))
+	for _ in $(seq "$n"); do
+		grep -q "attached" "$T/$2.err" 2>/dev/null && return 0
+		kill -0 "$AGENT_PID" 2>/dev/null || return 1
+		sleep 0.05
+	done
+	return 1
+}
+
 # agent_start NAME ARGS...: run the agent with JSON to $T/NAME.json and wait
 # until it says the probes are attached.
 agent_start() {
@@ -62,23 +75,43 @@ agent_start() {
 	shift
 	"$LW" --json "$@" >"$T/$name.json" 2>"$T/$name.err" &
 	AGENT_PID=$!
-	for _ in $(seq 200); do
-		grep -q "attached" "$T/$name.err" 2>/dev/null && return 0
-		kill -0 "$AGENT_PID" 2>/dev/null || break
-		sleep 0.05
-	done
+	wait_attached 10 "$name" && return 0
 	nok "agent $name did not attach: $(tail -3 "$T/$name.err")"
 	return 1
 }
 
-# agent_stop: SIGINT, wait; returns the agent's exit status.
-agent_stop() {
+# agent_wait: wait for the agent to exit by itself; returns its exit status.
+agent_wait() {
 	local rc
-	kill -INT "$AGENT_PID" 2>/dev/null
 	wait "$AGENT_PID"
 	rc=$?
 	AGENT_PID=
 	return $rc
+}
+
+# agent_stop: SIGINT, wait; returns the agent's exit status.
+agent_stop() {
+	kill -INT "$AGENT_PID" 2>/dev/null
+	agent_wait
+}
+
+# agent_around DESC NAME AGENT_ARGS... -- FAULTLAB_ARGS...: the agent, then
+# one faultlab run under it in the foreground, asserted (DESC) to exit 0.
+# The agent keeps running for the caller to stop; false if it did not attach.
+agent_around() {
+	local desc=$1 name=$2 rc
+	local -a args=()
+	shift 2
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		args+=("$1")
+		shift
+	done
+	shift
+	agent_start "$name" "${args[@]}" || return 1
+	faultlab_run "$name" "$@"
+	rc=$?
+	check "$desc" [ $rc -eq 0 ]
+	return 0
 }
 
 # faultlab_run NAME ARGS...: run faultlab in the foreground, output in $T/NAME.fl
@@ -104,6 +137,11 @@ faultlab_bg() {
 
 # fl NAME JQ: a value from faultlab's ready line.
 fl() { jq -r "select(.event==\"ready\") | $2" "$T/$1.fl" | head -1; }
+# fl_done NAME JQ: a value from faultlab's done line (what it measured).
+fl_done() { jq -r "select(.event==\"done\") | $2" "$T/$1.fl" | head -1; }
+
+# sel TYPE PID: a jq filter for the agent's lines of TYPE about process PID.
+sel() { echo "[.[] | select(.type==\"$1\" and .pid==$2)]"; }
 
 # q NAME JQ: slurp the agent's JSON lines and evaluate JQ; true if "true".
 q() { [ "$(jq -s "$2" "$T/$1.json" 2>/dev/null)" = "true" ]; }

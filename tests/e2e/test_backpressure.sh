@@ -7,9 +7,9 @@
 . "$(dirname "$0")/lib.sh"
 
 # sum NAME PID FIELD: a summary field added up over the run
-sum() { v "$1" "[.[] | select(.type==\"summary\" and .pid==$2) | .$3] | add // 0"; }
+sum() { v "$1" "$(sel summary "$2") | map(.$3) | add // 0"; }
 # hw NAME PID FIELD: the largest value of a summary field over the run
-hw() { v "$1" "[.[] | select(.type==\"summary\" and .pid==$2) | .$3] | max // 0"; }
+hw() { v "$1" "$(sel summary "$2") | map(.$3) | max // 0"; }
 # events NAME PID QUEUE: backpressure events of a process for one queue
 events() { v "$1" "[.[] | select(.type==\"backpressure\" and .pid==$2 and .queue==\"$3\") | {ratio, fd, local_port, remote_port, drops}]"; }
 # within A B TOL: |A - B| <= TOL * B;  near A B D: |A - B| <= D;  ge A B: A >= B
@@ -21,13 +21,11 @@ ge() { jq -n "($1) >= ($2)" | grep -qx true; }
 settle() { sleep 1.2; agent_stop; }
 
 # --- slow-reader: the loop's receive queue fills
-if agent_start reader -c faultlab; then
-	faultlab_run reader slow-reader --start-delay-ms 1500 --duration-s 2
-	check "slow-reader ran" [ $? -eq 0 ]
+if agent_around "slow-reader ran" reader -c faultlab -- slow-reader --start-delay-ms 1500 --duration-s 2; then
 	settle
 	pid=$(fl reader .pid); fd=$(fl reader .fd)
 	lp=$(fl reader .local_port); rp=$(fl reader .remote_port)
-	truth=$(jq -r 'select(.event=="done") | .max_rcv_ratio' "$T/reader.fl")
+	truth=$(fl_done reader .max_rcv_ratio)
 	note "slow-reader: SO_MEMINFO max $truth; events $(events reader "$pid" rcv); summary max $(hw reader "$pid" rcvq_max_ratio)"
 	check "slow-reader: rcv event >= 0.9 for pid $pid on fd $fd, ports $lp/$rp" q reader \
 		"any(.[]; .type==\"backpressure\" and .pid==$pid and .queue==\"rcv\" and .ratio >= 0.9 and .fd==$fd and .local_port==$lp and .remote_port==$rp)"
@@ -38,18 +36,16 @@ if agent_start reader -c faultlab; then
 fi
 
 # --- slow-peer: the loop's send queue fills, writes come back short, then EAGAIN
-if agent_start peer -c faultlab; then
-	faultlab_run peer slow-peer --start-delay-ms 1200 --duration-s 2
-	check "slow-peer ran" [ $? -eq 0 ]
+if agent_around "slow-peer ran" peer -c faultlab -- slow-peer --start-delay-ms 1200 --duration-s 2; then
 	settle
 	pid=$(fl peer .pid); fd=$(fl peer .fd); lp=$(fl peer .local_port)
-	eagain=$(jq -r 'select(.event=="done") | .eagain_writes' "$T/peer.fl")
-	partial=$(jq -r 'select(.event=="done") | .partial_writes' "$T/peer.fl")
+	eagain=$(fl_done peer .eagain_writes)
+	partial=$(fl_done peer .partial_writes)
 	note "slow-peer: faultlab eagain $eagain partial $partial; agent eagain $(sum peer "$pid" snd_eagain) partial $(sum peer "$pid" snd_partial); sndq max $(hw peer "$pid" sndq_max_ratio)"
 	check "slow-peer: snd event >= 0.9 for pid $pid on fd $fd, port $lp" q peer \
 		"any(.[]; .type==\"backpressure\" and .pid==$pid and .queue==\"snd\" and .ratio >= 0.9 and .fd==$fd and .local_port==$lp)"
 	check "slow-peer: the full send queue is reported again each interval, at most once" q peer \
-		"([.[] | select(.type==\"summary\" and .pid==$pid)] | length) as \$n | [.[] | select(.type==\"backpressure\" and .pid==$pid and .queue==\"snd\" and .local_port==$lp)] | length >= 2 and length <= \$n"
+		"($(sel summary "$pid") | length) as \$n | [.[] | select(.type==\"backpressure\" and .pid==$pid and .queue==\"snd\" and .local_port==$lp)] | length >= 2 and length <= \$n"
 	check "slow-peer: summary sndq_max_ratio >= 0.9" ge "$(hw peer "$pid" sndq_max_ratio)" 0.9
 	check "slow-peer: EAGAIN writes counted ($eagain, exact)" [ "$(sum peer "$pid" snd_eagain)" = "$eagain" ]
 	check "slow-peer: some writes were EAGAIN" [ "$eagain" -gt 100 ]
@@ -57,30 +53,26 @@ if agent_start peer -c faultlab; then
 fi
 
 # --- blocking-writer: time blocking sends sleep for buffer space
-if agent_start blk -c faultlab; then
-	faultlab_run blk blocking-writer --start-delay-ms 1200 --duration-s 2
-	check "blocking-writer ran" [ $? -eq 0 ]
+if agent_around "blocking-writer ran" blk -c faultlab -- blocking-writer --start-delay-ms 1200 --duration-s 2; then
 	settle
 	pid=$(fl blk .pid)
-	ms=$(jq -r 'select(.event=="done") | .send_ms' "$T/blk.fl")
-	blocked=$(jq -r 'select(.event=="done") | .blocked_sends' "$T/blk.fl")
-	note "blocking-writer: faultlab ${ms} ms inside send(), $blocked sends cut short; agent snd_wait_ms $(sum blk "$pid" snd_wait_ms), EAGAIN+short $(v blk "[.[] | select(.type==\"summary\" and .pid==$pid) | .snd_eagain + .snd_partial] | add")"
+	ms=$(fl_done blk .send_ms)
+	blocked=$(fl_done blk .blocked_sends)
+	note "blocking-writer: faultlab ${ms} ms inside send(), $blocked sends cut short; agent snd_wait_ms $(sum blk "$pid" snd_wait_ms), EAGAIN+short $(v blk "$(sel summary "$pid") | map(.snd_eagain + .snd_partial) | add")"
 	check "blocking-writer: the sends waited (${ms} ms)" ge "$ms" 1000
 	check "blocking-writer: snd_wait_ms within 10 % of the time inside send()" \
 		within "$(sum blk "$pid" snd_wait_ms)" "$ms" 0.1
 	check "blocking-writer: sends cut short counted as EAGAIN or short ($blocked)" \
-		[ "$(v blk "[.[] | select(.type==\"summary\" and .pid==$pid) | .snd_eagain + .snd_partial] | add")" = "$blocked" ]
+		[ "$(v blk "$(sel summary "$pid") | map(.snd_eagain + .snd_partial) | add")" = "$blocked" ]
 fi
 
 # --- accept-overflow: a full accept queue, overflows charged to the listener's owner
-if agent_start accept -c faultlab; then
-	faultlab_run accept accept-overflow --start-delay-ms 1200 --duration-s 2
-	check "accept-overflow ran" [ $? -eq 0 ]
+if agent_around "accept-overflow ran" accept -c faultlab -- accept-overflow --start-delay-ms 1200 --duration-s 2; then
 	settle
 	pid=$(fl accept .pid); fd=$(fl accept .fd); port=$(fl accept .port)
 	backlog=$(fl accept .backlog)
-	qmax=$(jq -r 'select(.event=="done") | .max_accept_queue' "$T/accept.fl")
-	ovf=$(jq -r 'select(.event=="done") | .listen_overflows' "$T/accept.fl")
+	qmax=$(fl_done accept .max_accept_queue)
+	ovf=$(fl_done accept .listen_overflows)
 	note "accept-overflow: TCP_INFO queue max $qmax of $backlog, ListenOverflows +$ovf; agent acceptq max $(hw accept "$pid" acceptq_max_ratio), overflows $(sum accept "$pid" accept_overflows)"
 	check "accept-overflow: accept event >= 1.0 for pid $pid on listener fd $fd, port $port" q accept \
 		"any(.[]; .type==\"backpressure\" and .pid==$pid and .queue==\"accept\" and .ratio >= 1.0 and .fd==$fd and .local_port==$port)"
@@ -117,11 +109,11 @@ if agent_start lossy -c faultlab; then
 		# around the run, is shown beside it (it can miss the start)
 		truth=$(jq -r 'select(.event=="sent") | .socket_retransmits' "$T/lossy.fl")
 		got=$(sum lossy "$pid" retransmits)
-		note "lossy: RetransSegs of $ns +$delta (socket $(jq -r 'select(.event=="sent") | .socket_retransmits' "$T/lossy.fl")); agent $got for pid $pid; by remote $(v lossy "[.[] | select(.type==\"summary\" and .pid==$pid) | .retransmits_by_remote]")"
+		note "lossy: RetransSegs of $ns +$delta (socket $(jq -r 'select(.event=="sent") | .socket_retransmits' "$T/lossy.fl")); agent $got for pid $pid; by remote $(v lossy "$(sel summary "$pid") | map(.retransmits_by_remote)")"
 		check "lossy: the socket retransmitted ($truth)" [ "${truth:-0}" -gt 50 ]
 		check "lossy: retransmits of pid $pid within 20 % of the socket's count" within "$got" "${truth:-0}" 0.2
 		check "lossy: charged to the remote address 10.253.0.2" within \
-			"$(v lossy "[.[] | select(.type==\"summary\" and .pid==$pid) | .retransmits_by_remote[\"10.253.0.2\"] // 0] | add")" "${truth:-0}" 0.2
+			"$(v lossy "$(sel summary "$pid") | map(.retransmits_by_remote[\"10.253.0.2\"] // 0) | add")" "${truth:-0}" 0.2
 		check "lossy: none charged to the receiver (pid $rpid)" [ "$(sum lossy "$rpid" retransmits)" = 0 ]
 		check "lossy: namespaces removed" bash -c "! ip netns list | grep -q 'lwfl-$pid-'"
 	else
@@ -137,30 +129,28 @@ if agent_start fds -c faultlab; then
 	check "saturate ran" [ $? -eq 0 ]
 	settle
 	pid=$(fl fds .pid); fds=$(fl fds .fds); lim=$(fl fds .fd_limit)
-	note "fd-pressure: faultlab $fds of $lim; summaries $(v fds "[.[] | select(.type==\"summary\" and .pid==$pid) | [.fds, .fd_limit]]")"
+	note "fd-pressure: faultlab $fds of $lim; summaries $(v fds "$(sel summary "$pid") | map([.fds, .fd_limit])")"
 	check "fd-pressure: summary fds $fds (within 2) of fd_limit $lim" q fds \
 		"any(.[]; .type==\"summary\" and .pid==$pid and .fd_limit==$lim and ((.fds - $fds) | fabs) <= 2)"
 	pid=$(fl sat .pid)
-	n=$(jq -r 'select(.event=="done") | .saturated' "$T/sat.fl")
+	n=$(fl_done sat .saturated)
 	note "saturate: faultlab $n full batches; agent $(sum fds "$pid" saturated)"
 	check "saturate: saturated waits counted ($n, within 1 %)" within "$(sum fds "$pid" saturated)" "$n" 0.01
 	check "saturate: scenario saturated at all" [ "$n" -gt 500 ]
 fi
 
 # --- healthy loopback exchange: silent
-if agent_start healthy -c faultlab; then
-	faultlab_run healthy healthy --duration-s 3
-	check "healthy ran" [ $? -eq 0 ]
+if agent_around "healthy ran" healthy -c faultlab -- healthy --duration-s 3; then
 	settle
 	pid=$(fl healthy .pid)
-	note "healthy: $(v healthy "[.[] | select(.type==\"summary\" and .pid==$pid) | [.rcvq_max_ratio, .sndq_max_ratio, .acceptq_max_ratio, .drops, .retransmits, .saturated]]")"
-	check "healthy: summaries present" q healthy "[.[] | select(.type==\"summary\" and .pid==$pid)] | length >= 3"
+	note "healthy: $(v healthy "$(sel summary "$pid") | map([.rcvq_max_ratio, .sndq_max_ratio, .acceptq_max_ratio, .drops, .retransmits, .saturated])")"
+	check "healthy: summaries present" q healthy "$(sel summary "$pid") | length >= 3"
 	check "healthy: queue ratios under 0.5" q healthy \
-		"[.[] | select(.type==\"summary\" and .pid==$pid)] | all(.rcvq_max_ratio < 0.5 and .sndq_max_ratio < 0.5 and .acceptq_max_ratio < 0.5)"
+		"$(sel summary "$pid") | all(.rcvq_max_ratio < 0.5 and .sndq_max_ratio < 0.5 and .acceptq_max_ratio < 0.5)"
 	check "healthy: no drops, retransmits, EAGAIN, waits, overflows or saturation" q healthy \
-		"[.[] | select(.type==\"summary\" and .pid==$pid)] | all(.drops == 0 and .retransmits == 0 and .snd_eagain == 0 and .snd_partial == 0 and .snd_wait_ms == 0 and .accept_overflows == 0 and .saturated == 0)"
+		"$(sel summary "$pid") | all(.drops == 0 and .retransmits == 0 and .snd_eagain == 0 and .snd_partial == 0 and .snd_wait_ms == 0 and .accept_overflows == 0 and .saturated == 0)"
 	check "healthy: no backpressure event" q healthy \
-		"[.[] | select(.type==\"backpressure\" and .pid==$pid)] | length == 0"
+		"$(sel backpressure "$pid") | length == 0"
 	check "healthy: -c faultlab leaves every other process out" q healthy \
 		"[.[] | select(.type==\"summary\" or .type==\"backpressure\")] | all(.comm==\"faultlab\")"
 fi

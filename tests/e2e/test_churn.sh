@@ -10,9 +10,9 @@ map_id=$(sed -n 's/^map_id:[[:space:]]*//p' /proc/"$AGENT_PID"/fdinfo/* 2>/dev/n
 	while read -r id; do bpftool map show id "$id" -j | jq -r 'select(.name=="lw_threads") | .id'; done)
 check "found the agent's thread map ($map_id)" test -n "$map_id"
 faultlab_run thr churn --count 30000
-check "faultlab churned 30000 threads" test "$(jq -r 'select(.event=="done") | .threads' "$T/thr.fl")" -eq 30000
+check "faultlab churned 30000 threads" test "$(fl_done thr .threads)" -eq 30000
 faultlab_run procs churn --count 5000 --processes
-check "faultlab churned 5000 processes" test "$(jq -r 'select(.event=="done") | .processes' "$T/procs.fl")" -eq 5000
+check "faultlab churned 5000 processes" test "$(fl_done procs .processes)" -eq 5000
 sleep 3
 left=$(bpftool map dump id "$map_id" -j 2>/dev/null | jq '[.[] | select(.value.comm == "faultlab" or (.formatted.value.comm // "") == "faultlab")] | length')
 all=$(bpftool map dump id "$map_id" -j 2>/dev/null | jq length)

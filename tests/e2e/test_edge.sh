@@ -16,23 +16,21 @@ STARVE_MS=200
 run() {
 	local name=$1
 	shift
-	agent_start "$name" -c faultlab --starve-ms $STARVE_MS || return 1
-	faultlab_run "$name" "$@"
-	check "$name: faultlab ran" [ $? -eq 0 ]
+	agent_around "$name: faultlab ran" "$name" -c faultlab --starve-ms $STARVE_MS -- "$@" || return 1
 	# the starvation watch needs a few checks after the peer went quiet
 	sleep 0.5
 	agent_stop
 }
 
 # ev NAME TYPE: this run's events of TYPE for faultlab's pid.
-ev() { echo "[.[] | select(.type==\"$2\" and .pid==$(fl "$1" .pid))]"; }
-sum() { echo "([.[] | select(.type==\"summary\" and .pid==$(fl "$1" .pid)) | .$2] | add // 0)"; }
+ev() { sel "$2" "$(fl "$1" .pid)"; }
+sum() { echo "($(sel summary "$(fl "$1" .pid)") | map(.$2) | add // 0)"; }
 
 run et-undrained et-undrained --send-s 1 --duration-s 3 && {
 	n=et-undrained
 	fd=$(fl $n .fd); tid=$(fl $n .loop_tid)
 	lp=$(fl $n .local_port); rp=$(fl $n .remote_port)
-	left=$(jq 'select(.event=="done") | .bytes_left' "$T/$n.fl")
+	left=$(fl_done $n .bytes_left)
 	note "$n: fd $fd tid $tid ports $lp/$rp, $left bytes left at the end; got $(v $n "$(ev $n undrained_et) + $(ev $n et_starved)")"
 	check "$n: faultlab left bytes unread" [ "${left:-0}" -gt 0 ]
 	check "$n: one undrained_et for tid $tid, fd $fd, ports $lp -> $rp, bytes left" q $n \

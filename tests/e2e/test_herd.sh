@@ -17,14 +17,12 @@ for mode in threads processes; do
 		args=(herd --workers $WORKERS --rate $RATE --duration-s $SECS)
 		[ "$mode" = processes ] && args+=(--processes)
 		[ "$wake" != shared ] && args+=(--$wake)
-		agent_start "$name" -c faultlab || continue
-		faultlab_run "$name" "${args[@]}"
-		check "$name: faultlab ran" [ $? -eq 0 ]
+		agent_around "$name: faultlab ran" "$name" -c faultlab -- "${args[@]}" || continue
 		agent_stop
 		pids=$(jq -c 'select(.event=="ready") | [.pid] + .pids' "$T/$name.fl")
 		port=$(fl "$name" .port)
 		fds=$(jq -c 'select(.event=="ready") | .fds' "$T/$name.fl")
-		conns=$(jq 'select(.event=="done") | .connections' "$T/$name.fl")
+		conns=$(fl_done "$name" .connections)
 		mine="(.pid as \$p | $pids | index(\$p))"
 		herd="[.[] | select(.type==\"herd\" and $mine and .port==$port)]"
 		sum="[.[] | select(.type==\"summary\" and $mine)]"

@@ -9,11 +9,10 @@ hide=/sys/kernel/tracing/events/syscalls/sys_enter_epoll_pwait2
 unshare -m sh -c "mount -t tmpfs none $hide && exec $LW --json -d 5 -c faultlab" \
 	>"$T/hook.json" 2>"$T/hook.err" &
 AGENT_PID=$!
-for _ in $(seq 200); do grep -q attached "$T/hook.err" && break; sleep 0.05; done
+wait_attached 10 hook
 faultlab_run hook stall --cause sleep --ms 80 --every-ms 300 --count 3
-wait "$AGENT_PID"
+agent_wait
 rc=$?
-AGENT_PID=
 pid=$(fl hook .pid)
 check "agent runs and exits 0 without the hook (status $rc)" test "$rc" -eq 0
 check "it names the missing hook and the program" \
@@ -23,7 +22,7 @@ check "the start line still has every detection on" q hook \
 check "only programs on that hook are off" \
 	test "$(grep 'kernel lacks hook' "$T/hook.err" | grep -vc 'sys_enter_epoll_pwait2:')" -eq 0
 check "stalls of an epoll_wait loop are still reported" q hook \
-	"[.[] | select(.type==\"stall\" and .pid==$pid)] | length == 3"
+	"$(sel stall "$pid") | length == 3"
 
 # With readiness left out (--detect loop), loop lag's own program is named.
 unshare -m sh -c "mount -t tmpfs none $hide && exec $LW --json -d 1 --detect loop -c faultlab" \

@@ -7,11 +7,9 @@
 # of the stall: the largest readiness lag is within 10 % of the stall.
 . "$(dirname "$0")/lib.sh"
 
-sum() { echo "[.[] | select(.type==\"summary\" and .pid==$(fl "$1" .pid))]"; }
+sum() { sel summary "$(fl "$1" .pid)"; }
 
-agent_start idle -c faultlab || exit 0
-faultlab_run idle healthy --duration-s 4
-check "idle: faultlab healthy ran" [ $? -eq 0 ]
+agent_around "idle: faultlab healthy ran" idle -c faultlab -- healthy --duration-s 4 || exit 0
 agent_stop
 pid=$(fl idle .pid)
 note "idle: [wakeups, ready p99, ready max] $(v idle "$(sum idle) | map([.wakeups, .ready_lag_p99_ms, .ready_lag_max_ms])")"
@@ -24,9 +22,8 @@ check "idle: p99 never above the maximum" q idle \
 check "idle: no herd, hot loop, undrained or starved socket, nothing futile" q idle \
 	"([.[] | select(.pid==$pid and (.type==\"herd\" or .type==\"lt_hot_loop\" or .type==\"undrained_et\" or .type==\"et_starved\"))] | length == 0) and ($(sum idle) | map(.futile) | add) == 0"
 
-agent_start stall -c faultlab || exit 0
-faultlab_run stall stall --cause sleep --ms 100 --every-ms 400 --count 3
-check "stall: faultlab ran" [ $? -eq 0 ]
+agent_around "stall: faultlab ran" stall -c faultlab -- \
+	stall --cause sleep --ms 100 --every-ms 400 --count 3 || exit 0
 agent_stop
 want=$(jq -s '[.[] | select(.event=="inject") | .ms] | max' "$T/stall.fl")
 note "stall: injected $(jq -s -c '[.[] | select(.event=="inject") | .ms]' "$T/stall.fl") ms; readiness lag max per interval $(v stall "$(sum stall) | map(.ready_lag_max_ms)")"

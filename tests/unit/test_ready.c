@@ -63,6 +63,16 @@ static int fake_update(struct fake_map *m, const void *key, const void *val)
 	return 0;
 }
 
+static void *fake_lookup_or_init(struct fake_map *m, const void *key, const void *init)
+{
+	void *v = fake_lookup(m, key);
+
+	if (v)
+		return v;
+	fake_update(m, key, init);
+	return fake_lookup(m, key);
+}
+
 static int fake_delete(struct fake_map *m, const void *key)
 {
 	for (int i = 0; i < FAKE_SLOTS; i++) {
@@ -90,9 +100,12 @@ struct fake_proc {
 	struct lw_rd_sockinfo fds[MAX_FDS];	/* kind UNKNOWN: not open */
 };
 
+/* A socket as the kernel has it now: its TCP queue and its ports, which
+ * connect() may set after the socket was registered. */
 struct fake_tcp {
 	__u64 sk;
 	__u32 unread, copied;
+	__u16 lport, rport;
 };
 
 static struct fake_proc *current;
@@ -132,6 +145,17 @@ static __u32 lw_rd_copied(__u64 sk)
 	return tcp_of(sk)->copied;
 }
 
+static void lw_rd_sk_ports(__u64 sk, __u16 *lport, __u16 *rport)
+{
+	/* the probes read no socket at address 0 */
+	if (!sk) {
+		*lport = *rport = 0;
+		return;
+	}
+	*lport = tcp_of(sk)->lport;
+	*rport = tcp_of(sk)->rport;
+}
+
 /* ---- recorded emits ---- */
 static struct lw_herd_event herds[64];
 static int nherds;
@@ -143,6 +167,7 @@ static int nunds;
 static void lw_rd_emit_herd(const struct lw_rd_sock *s, __u64 sk)
 {
 	struct lw_herd_event *e = &herds[nherds++];
+	__u16 rport;
 
 	memset(e, 0, sizeof(*e));
 	e->hdr.pid = s->ev_pid;
@@ -152,7 +177,7 @@ static void lw_rd_emit_herd(const struct lw_rd_sock *s, __u64 sk)
 	e->woken = s->ev_woken;
 	e->futile = s->ev_futile;
 	e->fd = s->ev_fd;
-	e->port = s->lport;
+	lw_rd_sk_ports(sk, &e->port, &rport);
 }
 
 static void lw_rd_emit_hot(const struct lw_rd_thread *t, __u32 tid, const struct lw_rd_slot *sl,
@@ -160,12 +185,13 @@ static void lw_rd_emit_hot(const struct lw_rd_thread *t, __u32 tid, const struct
 {
 	struct lw_hot_event *e = &hots[nhots++];
 
+	(void)s;
 	memset(e, 0, sizeof(*e));
 	e->hdr.pid = t->pid;
 	e->hdr.tid = tid;
 	e->fd = sl->fd;
 	e->wakeups = sl->run;
-	e->lport = s ? s->lport : 0;
+	lw_rd_sk_ports(sl->sk, &e->lport, &e->rport);
 }
 
 static void lw_rd_emit_undrained(const struct lw_rd_thread *t, __u32 tid,
@@ -179,11 +205,13 @@ static void lw_rd_emit_undrained(const struct lw_rd_thread *t, __u32 tid,
 	e->sk = sl->sk;
 	e->fd = sl->fd;
 	e->bytes_left = s->und_bytes;
+	lw_rd_sk_ports(sl->sk, &e->lport, &e->rport);
 }
 
 #define LW_RD_INLINE static inline
 #define LW_RD_LOOKUP(map, key) fake_lookup(map, key)
 #define LW_RD_UPDATE(map, key, val) fake_update(map, key, val)
+#define LW_RD_LOOKUP_OR_INIT(map, key, init) fake_lookup_or_init(map, key, init)
 #define LW_RD_DELETE(map, key) fake_delete(map, key)
 #define LW_RD_FOR(n, fn, ctx)                          \
 	do {                                           \
@@ -222,6 +250,8 @@ static int setup(void **state)
 static void open_sock(struct fake_proc *p, int fd, __u64 sk, __u32 kind, __u16 lport, __u16 rport)
 {
 	p->fds[fd] = (struct lw_rd_sockinfo){ .sk = sk, .kind = kind, .lport = lport, .rport = rport };
+	tcp_of(sk)->lport = lport;
+	tcp_of(sk)->rport = rport;
 }
 
 static void open_other(struct fake_proc *p, int fd)
@@ -783,6 +813,31 @@ static void undrained_et(void **state)
 	assert_int_equal(nunds, 2);
 }
 
+/* A socket registered before connect() had no ports then: the report names
+ * the ones it has when it is sent, as the probes read them. */
+static void undrained_ports_when_reported(void **state)
+{
+	struct th t;
+
+	(void)state;
+	open_sock(&procs[0], 5, SK_A, LW_RD_TCP, 0, 0);
+	th_init(&t, &procs[0], 100, 101);
+	ctl(&procs[0], 100, 10, LW_EPOLL_CTL_ADD, 5, LW_EPOLLIN | LW_EPOLLET, 5);
+	open_sock(&procs[0], 5, SK_A, LW_RD_TCP, 80, 1111);	/* connect() */
+	enter(&t, 10, -1);
+	tcp_of(SK_A)->unread = 4096;
+	data_ready(0, SK_A);
+	ret1(&t, 5);
+	lw_rd_recv(&t.t, SK_A, 100, 0, now);
+	tcp_of(SK_A)->unread = 3996;
+	now += 10 * US;
+	enter(&t, 10, -1);
+	assert_int_equal(nunds, 1);
+	assert_int_equal(sock(SK_A)->lport, 0);
+	assert_int_equal(unds[0].lport, 80);
+	assert_int_equal(unds[0].rport, 1111);
+}
+
 /* Not undrained: read to EAGAIN (et-correct), end of file, EPOLLONESHOT,
  * level-triggered, and an fd closed and reused before the next wait. */
 static void undrained_et_controls(void **state)
@@ -1086,6 +1141,7 @@ int main(void)
 		cmocka_unit_test_setup(lt_hot_loop, setup),
 		cmocka_unit_test_setup(receives_after_the_first, setup),
 		cmocka_unit_test_setup(undrained_et, setup),
+		cmocka_unit_test_setup(undrained_ports_when_reported, setup),
 		cmocka_unit_test_setup(undrained_et_controls, setup),
 		cmocka_unit_test_setup(readiness_lag, setup),
 		cmocka_unit_test_setup(exit_resolves, setup),
