@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include "settings/reload.h"
+#include "settings/table.h"
 #include "util/log.h"
 
 static char logged[8][512];
@@ -168,6 +169,92 @@ static void moved_textfile_is_removed(void **state)
 	lw_settings_free(&s);
 }
 
+/* The field a setting lands in, in c. */
+static const void *field_of(const struct lw_config *c, const struct lw_setting *k)
+{
+	const char *base = k->home == LW_IN_OPTIONS ? (const char *)&c->opt :
+			   k->home == LW_IN_ALERT   ? (const char *)&c->alert :
+						      (const char *)c;
+
+	return base + k->offset;
+}
+
+/* A value for k that differs from what setup's file gives; NULL: a type
+ * this test does not write (paths and commands have their own tests). */
+static const char *other_value(const struct lw_setting *k, char *buf, size_t len)
+{
+	switch (k->type) {
+	case LW_T_UINT:
+		snprintf(buf, len, "%u", (unsigned int)k->min + 7);
+		return buf;
+	case LW_T_RATIO:
+		snprintf(buf, len, "%g", k->min + (k->max - k->min) / 3);
+		return buf;
+	case LW_T_PIDS:
+		return "4242";
+	case LW_T_COMM:
+		return "redis";
+	case LW_T_VIEW:
+		return "json";
+	default:
+		return NULL;
+	}
+}
+
+static bool field_changed(const struct lw_setting *k, const struct lw_config *a,
+			  const struct lw_config *b)
+{
+	const void *x = field_of(a, k), *y = field_of(b, k);
+
+	switch (k->type) {
+	case LW_T_UINT:
+		return *(const unsigned int *)x != *(const unsigned int *)y;
+	case LW_T_RATIO:
+		return *(const double *)x != *(const double *)y;
+	case LW_T_PIDS:
+		return a->opt.npids != b->opt.npids || a->opt.pids[0] != b->opt.pids[0];
+	case LW_T_COMM:
+		return strcmp(x, y) != 0;
+	case LW_T_VIEW:
+		return *(const enum lw_view *)x != *(const enum lw_view *)y;
+	default:
+		return false;
+	}
+}
+
+/* What SIGHUP changes is what the option table says it changes: the
+ * reload's list of fixed settings and the table cannot drift apart. */
+static void reload_follows_the_table(void **state)
+{
+	struct fixture *f = *state;
+	unsigned int checked = 0;
+
+	for (size_t i = 0; i < lw_nsettings; i++) {
+		const struct lw_setting *k = &lw_settings[i];
+		char buf[32], text[256];
+		const char *v = k->key ? other_value(k, buf, sizeof(buf)) : NULL;
+		struct lw_config before;
+
+		if (!v)
+			continue;
+		memcpy(&before, f->s.cfg, sizeof(before));
+		snprintf(text, sizeof(text), "[filter]\ncomm = nginx\n[thresholds]\nlag_ms = 80\n"
+					     "sustain = 3\n[output]\ninterval = 2\n[%s]\n%s = %s\n",
+			 k->section, k->key, v);
+		write_file(f->path, text);
+		assert_int_equal(lw_settings_reload(&f->s), 0);
+		if (field_changed(k, &before, f->s.cfg) != k->reload)
+			fail_msg("[%s] %s: the table says reload=%d, SIGHUP %s it", k->section,
+				 k->key, k->reload, k->reload ? "kept" : "changed");
+		/* back to setup's file for the next key */
+		write_file(f->path, "[filter]\ncomm = nginx\n[thresholds]\nlag_ms = 80\nsustain = 3\n"
+				    "[output]\ninterval = 2\n");
+		assert_int_equal(lw_settings_reload(&f->s), 0);
+		checked++;
+	}
+	assert_true(checked >= 10);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -177,6 +264,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(previous_settings_outlive_one_reload, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(moved_textfile_is_removed, setup, teardown),
+		cmocka_unit_test_setup_teardown(reload_follows_the_table, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("config_reload", tests, NULL, NULL);
