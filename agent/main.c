@@ -366,8 +366,7 @@ static const struct lw_interval_rec *close_record(struct agent *a, size_t thread
 	r->final = a->stop;
 	r->model = &a->model;
 	r->threads = lw_model_threads(&a->model, &r->nthreads);
-	r->ready_threads = a->ready.prev;
-	r->nready_threads = a->ready.nprev;
+	r->ready_threads = lw_rd_threads(&a->ready, &r->nready_threads);
 	r->alerts = &a->alerts;
 	return lw_record_done(&a->rec);
 }

@@ -14,7 +14,6 @@
 #include <stdint.h>
 #include <time.h>
 #include "event.h"
-#include "util/json.h"
 #include "model/model.h"
 #include "settings/options.h"
 
@@ -108,8 +107,5 @@ bool lw_alerts_active(const struct lw_alerts *a, uint32_t pid, uint64_t start_ti
 void lw_alerts_names(const struct lw_alerts *a, uint32_t pid, uint64_t start_time, char *out,
 		     size_t len);
 
-/* The "alert" JSON line and the log line of a transition. */
-const char *lw_json_alert(struct lw_json *j, const struct timespec *now, const struct lw_alert *al);
-void lw_alert_describe(const struct lw_alert *al, unsigned int sustain, char *out, size_t len);
 
 #endif

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <stdio.h>
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>

@@ -10,10 +10,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <time.h>
 #include "backpressure.h"
-#include "util/json.h"
 #include "model/model.h"
 
 /*
@@ -67,10 +65,5 @@ const char *lw_bp_queue_name(uint32_t queue);
 /* "10.0.0.2" or "fd00::2"; "?" for an unknown family. */
 void lw_bp_addr_str(const struct lw_bp_remote_key *k, char *out, size_t len);
 
-const char *lw_json_backpressure(struct lw_json *j, const struct timespec *now,
-				 const struct lw_bp_event *e);
-void lw_table_backpressure(FILE *out, const struct lw_bp_event *e);
-/* The per-process backpressure block of the plain view. */
-void lw_table_bp_interval(FILE *out, const struct lw_model *m);
 
 #endif

@@ -236,3 +236,9 @@ void lw_rd_end_interval(struct lw_readiness *r)
 {
 	r->nlines = 0;
 }
+
+const struct lw_rd_snap *lw_rd_threads(const struct lw_readiness *r, size_t *n)
+{
+	*n = r->nprev;
+	return r->prev;
+}

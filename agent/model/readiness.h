@@ -12,9 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <time.h>
-#include "util/json.h"
 #include "model/model.h"
 #include "ready.h"
 
@@ -104,20 +102,8 @@ size_t lw_rd_check_starved(struct lw_readiness *r, struct lw_model *m, uint64_t 
 			   lw_rd_sock_fn fn, void *ctx, struct lw_starved *out, size_t max);
 
 void lw_rd_end_interval(struct lw_readiness *r);
+/* The readiness map as last folded, sorted by tid (n of them). */
+const struct lw_rd_snap *lw_rd_threads(const struct lw_readiness *r, size_t *n);
 
-/* JSON lines (newline included) or NULL. */
-const char *lw_json_herd(struct lw_json *j, const struct timespec *now,
-			 const struct lw_herd_event *e);
-const char *lw_json_hot(struct lw_json *j, const struct timespec *now,
-			const struct lw_hot_event *e);
-const char *lw_json_undrained(struct lw_json *j, const struct timespec *now,
-			      const struct lw_undrained_event *e);
-const char *lw_json_starved(struct lw_json *j, const struct timespec *now,
-			    const struct lw_starved *s);
-/* The plain view's lines. */
-void lw_table_herd(FILE *out, const struct lw_herd_event *e);
-void lw_table_hot(FILE *out, const struct lw_hot_event *e);
-void lw_table_undrained(FILE *out, const struct lw_undrained_event *e);
-void lw_table_starved(FILE *out, const struct lw_starved *s);
 
 #endif

@@ -8,6 +8,9 @@
 #include "kernel/detections.h"
 #include "util/json.h"
 #include "model/model.h"
+#include "model/alerts.h"
+#include "model/bp.h"
+#include "model/readiness.h"
 #include "model/record.h"
 #include "model/stall.h"
 
@@ -33,5 +36,31 @@ void lw_table_stall_in_progress(FILE *out, const struct lw_event_hdr *h, const s
 void lw_table_interval(FILE *out, const struct lw_model *m, const struct lw_agent_stats *a);
 /* The plain view's line for one event (none for an alert). */
 void lw_table_event(FILE *out, const struct lw_event_rec *e);
+
+/* Readiness: herds, hot loops, undrained and starved sockets. */
+const char *lw_json_herd(struct lw_json *j, const struct timespec *now,
+			 const struct lw_herd_event *e);
+const char *lw_json_hot(struct lw_json *j, const struct timespec *now,
+			const struct lw_hot_event *e);
+const char *lw_json_undrained(struct lw_json *j, const struct timespec *now,
+			      const struct lw_undrained_event *e);
+const char *lw_json_starved(struct lw_json *j, const struct timespec *now,
+			    const struct lw_starved *s);
+/* The plain view's lines. */
+void lw_table_herd(FILE *out, const struct lw_herd_event *e);
+void lw_table_hot(FILE *out, const struct lw_hot_event *e);
+void lw_table_undrained(FILE *out, const struct lw_undrained_event *e);
+void lw_table_starved(FILE *out, const struct lw_starved *s);
+
+/* Backpressure. */
+const char *lw_json_backpressure(struct lw_json *j, const struct timespec *now,
+				 const struct lw_bp_event *e);
+void lw_table_backpressure(FILE *out, const struct lw_bp_event *e);
+/* The per-process backpressure block of the plain view. */
+void lw_table_bp_interval(FILE *out, const struct lw_model *m);
+
+/* The "alert" JSON line and the log line of a transition. */
+const char *lw_json_alert(struct lw_json *j, const struct timespec *now, const struct lw_alert *al);
+void lw_alert_describe(const struct lw_alert *al, unsigned int sustain, char *out, size_t len);
 
 #endif

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include "model/alerts.h"
 #include "util/escape.h"
+#include "views/report.h"
 
 static const char *const units[LW_RULE_MAX] = {
 	[LW_RULE_LOOP_LAG] = "ms",

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Backpressure in the views: the JSON event line and the plain table. */
 #include "model/bp.h"
+#include "views/report.h"
 
 const char *lw_json_backpressure(struct lw_json *j, const struct timespec *now,
 				 const struct lw_bp_event *e)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Herd, hot-loop, undrained and starved lines, in JSON and in the table. */
 #include "model/readiness.h"
+#include "views/report.h"
 
 static void who(struct lw_json *j, const struct lw_event_hdr *h)
 {

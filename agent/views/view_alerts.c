@@ -8,6 +8,7 @@
 #include "util/selfstat.h"
 #include "views/alert_exec.h"
 #include "views/view.h"
+#include "views/report.h"
 
 struct alerts_view {
 	struct lw_alert_exec exec;

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "model/alerts.h"
+#include "views/report.h"
 
 #define MS 1000000ull
 

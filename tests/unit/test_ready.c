@@ -220,6 +220,7 @@ static void lw_rd_emit_undrained(const struct lw_rd_thread *t, __u32 tid,
 				break;                 \
 	} while (0)
 #include "ready_sm.h"
+#include "views/report.h"
 
 /* ---- the scenario's world ---- */
 enum { SK_L = 0x1000, SK_A = 0x2000, SK_B = 0x3000, SK_C = 0x4000, SK_D = 0x5000 };

@@ -17,6 +17,7 @@
 #include "model/record.h"
 #include "views/top_render.h"
 #include "views/top_state.h"
+#include "views/report.h"
 
 #define W 150
 #define H 40
