@@ -17,6 +17,7 @@
 #include "kernel/probes_kernel.h"
 #include "kernel/probes_tidmap.h"
 #include "kernel/probes_ready.h"
+#include "kernel/probes_stacks.h"
 #include "loopwatch.skel.h"
 
 #define TRACEFS "/sys/kernel/tracing"
@@ -156,6 +157,7 @@ static int ensure_tracefs(void)
 #define F_LOOP LW_DETECT_LOOP
 #define F_RD LW_DETECT_READINESS
 #define F_BP LW_DETECT_BACKPRESSURE
+#define F_STK LW_DETECT_STACKS
 
 /*
  * The logical hooks and the programs that can serve each, in the order they
@@ -204,6 +206,9 @@ static const struct {
 	[LW_HK_SYNACK] = { F_BP, { { "tp_btf", { "bp_retransmit_synack" } } } },
 	[LW_HK_EXCEED] = { F_BP, { { "tp_btf", { "bp_exceed_buf" } } } },
 	[LW_HK_SWEEP] = { F_BP, { { "iter", { "bp_sweep", "bp_sweep_tcp", "bp_sweep_udp" } } } },
+	/* their own programs: a kernel that refuses them costs only stacks */
+	[LW_HK_STACKS] = { F_STK, { { "tp_btf", { "stk_sched_switch" } } } },
+	[LW_HK_SAMPLE] = { F_STK, { { "perf_event", { "stk_sample" } } } },
 };
 
 /* Where each hook stands while the loader tries: the alternatives still to
@@ -216,7 +221,7 @@ struct hook_try {
 struct plan {
 	struct hook_try hk[LW_HK_MAX];
 	uint32_t families;
-	char family_why[3][LW_WHY_LEN];
+	char family_why[LW_FAMILIES][LW_WHY_LEN];
 };
 
 static int alt_index(enum lw_hook_id h, const char *path)
@@ -276,6 +281,8 @@ static const char *prog_name(const struct plan *pl, enum lw_hook_id h, const cha
 static void plan_families(struct plan *pl, const struct lw_kernel *k, uint32_t detect)
 {
 	pl->families = detect | F_LOOP;
+	if (!(detect & F_STK))
+		snprintf(pl->family_why[3], LW_WHY_LEN, "turned off (--no-stacks)");
 	if ((pl->families & F_RD) && (!k->helper_loop || !k->task_storage || !k->helper_task_btf)) {
 		pl->families &= ~F_RD;
 		snprintf(pl->family_why[1], LW_WHY_LEN, "the kernel lacks %s",
@@ -349,7 +356,13 @@ static int hook_of(const struct plan *pl, const char *name)
 	return -1;
 }
 
-static const char *const family_names[] = { "loop lag", "readiness", "backpressure" };
+static const char *const family_names[LW_FAMILIES] = { "loop lag", "readiness", "backpressure",
+							"stacks" };
+
+static unsigned int family_index(uint32_t fam)
+{
+	return fam == F_RD ? 1 : fam == F_BP ? 2 : fam == F_STK ? 3 : 0;
+}
 
 /*
  * A program of hook h was refused or would not attach: try the hook's next
@@ -481,6 +494,7 @@ static int open_skel(struct lw_probes *p, const struct lw_options *o, const stru
 	bpf_map__set_max_entries(p->skel->maps.lw_threads, o->max_threads);
 	bpf_map__set_max_entries(p->skel->maps.lw_bp_swept, o->max_sockets);
 	lw_probes_ready_config(p, o);
+	lw_probes_stacks_config(p, o, pl->families & F_STK);
 	refuse_for_tests(p->skel->obj);
 	/* before 5.11 there is no task storage: a stand-in that is never used
 	 * (readiness, its only user, is off there) lets the object load */
@@ -497,8 +511,8 @@ static void destroy_links(struct lw_probes *p)
 	p->attached = 0;
 }
 
-/* Attach every loaded program but the iterators (their owners make their
- * links). Returns the hook whose program would not attach, or -1. */
+/* Attach every loaded program but the iterators and the sampler (their
+ * owners make their links). Returns the hook whose program would not attach, or -1. */
 static int attach_all(struct lw_probes *p, const struct plan *pl, char *why, size_t len,
 		      const char **failed)
 {
@@ -508,7 +522,8 @@ static int attach_all(struct lw_probes *p, const struct plan *pl, char *why, siz
 		struct bpf_link *link;
 
 		if (!bpf_program__autoload(prog) ||
-		    bpf_program__expected_attach_type(prog) == BPF_TRACE_ITER)
+		    bpf_program__expected_attach_type(prog) == BPF_TRACE_ITER ||
+		    bpf_program__type(prog) == BPF_PROG_TYPE_PERF_EVENT)
 			continue;
 		if (p->attached == LW_MAX_LINKS) {
 			snprintf(why, len, "more programs than links (LW_MAX_LINKS)");
@@ -554,7 +569,7 @@ int lw_probes_start(struct lw_probes *p, const struct lw_options *o, lw_event_fn
 		return -ENOTSUP;
 	}
 	snprintf(p->kernel, sizeof(p->kernel), "%s", k.release);
-	plan_families(&pl, &k, o->detect);
+	plan_families(&pl, &k, o->detect | (o->stacks ? F_STK : 0));
 	plan_order(&pl, o->hooks);
 
 	for (attempt = 0; attempt < LW_MAX_ATTEMPTS; attempt++) {
@@ -582,17 +597,18 @@ int lw_probes_start(struct lw_probes *p, const struct lw_options *o, lw_event_fn
 				break;
 		} else if (refusal.map[0]) {
 			uint32_t fam = !strncmp(refusal.map, "ready_", 6) ? F_RD :
-				       !strncmp(refusal.map, "lw_bp_", 6) ? F_BP : F_LOOP;
+				       !strncmp(refusal.map, "lw_bp_", 6) ? F_BP :
+				       !strncmp(refusal.map, "lw_stk_", 7) ? F_STK : F_LOOP;
 
 			if (fam == F_LOOP || !(pl.families & fam)) {
 				lw_err("failed to create map %s: %s", refusal.map, refusal.why);
 				goto fail;
 			}
 			pl.families &= ~fam;
-			snprintf(pl.family_why[fam == F_RD ? 1 : 2], LW_WHY_LEN,
+			snprintf(pl.family_why[family_index(fam)], LW_WHY_LEN,
 				 "map %.60s cannot be created: %.150s", refusal.map, refusal.why);
 			lw_warn("kernel cannot create map %s (%s): %s is off", refusal.map,
-				refusal.why, family_names[fam == F_RD ? 1 : 2]);
+				refusal.why, family_names[family_index(fam)]);
 			h = -2;
 		} else {
 			failed = refusal.prog;
@@ -639,8 +655,8 @@ int lw_probes_start(struct lw_probes *p, const struct lw_options *o, lw_event_fn
 	}
 	/* the sweep's links are made by its owner, which says if they fail */
 	p->families = pl.families;
-	p->asked = o->detect | F_LOOP;
-	for (int i = 0; i < 3; i++)
+	p->asked = o->detect | F_LOOP | (o->stacks ? F_STK : 0);
+	for (int i = 0; i < LW_FAMILIES; i++)
 		snprintf(p->family_why[i], sizeof(p->family_why[i]), "%s", pl.family_why[i]);
 	for (unsigned int i = 0; i < o->npids; i++) {
 		uint8_t one = 1;
@@ -651,9 +667,18 @@ int lw_probes_start(struct lw_probes *p, const struct lw_options *o, lw_event_fn
 	/* after attaching, so nothing registered meanwhile is missed */
 	if (pl.families & F_RD)
 		lw_probes_ready_seed(p, o);
-	p->rb = ring_buffer__new(bpf_map__fd(p->skel->maps.lw_events), fn, ctx, NULL);
-	if (!p->rb) {
-		err = -errno;
+	if (p->hooks[LW_HK_SAMPLE].on)
+		lw_probes_stacks_sample(p);
+	/* the stack records' ring first: a stall finds its stacks read */
+	p->rb = ring_buffer__new(bpf_map__fd(p->skel->maps.lw_stk_events), fn, ctx, NULL);
+	if (p->rb && ring_buffer__add(p->rb, bpf_map__fd(p->skel->maps.lw_events), fn, ctx)) {
+		ring_buffer__free(p->rb);
+		p->rb = NULL;
+	}
+	if (p->rb)
+		p->rb_stk = ring_buffer__new(bpf_map__fd(p->skel->maps.lw_stk_events), fn, ctx, NULL);
+	if (!p->rb || !p->rb_stk) {
+		err = errno ? -errno : -ENOMEM;
 		lw_err("failed to create ring buffer: %s", strerror(-err));
 		goto fail;
 	}
@@ -667,9 +692,9 @@ fail:
 
 void lw_probes_detections(const struct lw_probes *p, struct lw_detections *out)
 {
-	const char *why[3];
+	const char *why[LW_FAMILIES];
 
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < LW_FAMILIES; i++)
 		why[i] = p->family_why[i][0] ? p->family_why[i] : NULL;
 	lw_detections_compute(out, p->hooks, p->families, p->asked, why);
 }
@@ -677,6 +702,9 @@ void lw_probes_detections(const struct lw_probes *p, struct lw_detections *out)
 void lw_probes_stop(struct lw_probes *p)
 {
 	ring_buffer__free(p->rb);
+	ring_buffer__free(p->rb_stk);
+	p->rb_stk = NULL;
+	lw_probes_stacks_stop(p);
 	for (int i = 0; i < 3; i++) {
 		bpf_link__destroy(p->bp_sweep[i]);
 		p->bp_sweep[i] = NULL;
@@ -697,6 +725,11 @@ int lw_probes_poll(struct lw_probes *p)
 	return ring_buffer__consume(p->rb);
 }
 
+int lw_probes_poll_stacks(struct lw_probes *p)
+{
+	return p->rb_stk ? ring_buffer__consume(p->rb_stk) : 0;
+}
+
 uint64_t lw_probes_next_epoch(struct lw_probes *p)
 {
 	uint64_t old = p->skel->bss->lw_epoch;
@@ -708,6 +741,7 @@ uint64_t lw_probes_next_epoch(struct lw_probes *p)
 void lw_probes_set_stall_ms(struct lw_probes *p, unsigned int ms)
 {
 	p->skel->data->lw_stall_ns = (uint64_t)ms * 1000000ull;
+	lw_probes_stacks_set_stall_ms(p, ms);
 }
 
 static bool thread_exited(const void *val)

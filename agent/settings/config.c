@@ -11,7 +11,7 @@
 /* A config file is a few hundred bytes; anything this big is a wrong path. */
 #define LW_CONFIG_MAX_BYTES (1 << 20)
 
-enum kind { K_UINT, K_RATIO, K_STR, K_PIDS, K_COMM, K_VIEW };
+enum kind { K_UINT, K_RATIO, K_STR, K_PIDS, K_COMM, K_VIEW, K_BOOL };
 
 struct key {
 	const char *section, *name;
@@ -36,6 +36,7 @@ static const struct key keys[] = {
 	{ "output", "interval", K_UINT, LW_SET_INTERVAL, 1, 3600, NULL },
 	{ "output", "prom_file", K_STR, LW_SET_PROM, 0, 0, "a path" },
 	{ "output", "max_series", K_UINT, LW_SET_MAX_SERIES, 1, 100000, NULL },
+	{ "output", "stacks", K_BOOL, LW_SET_STACKS, 0, 0, "true or false" },
 	{ "alerts", "exec", K_STR, LW_SET_ALERT_EXEC, 0, 0, "a shell command" },
 	{ "alerts", "exec_timeout_s", K_UINT, 0, 1, 3600, NULL },
 	{ "alerts", "exec_per_min", K_UINT, 0, 1, 600, NULL },
@@ -208,6 +209,14 @@ static int set(struct parse *p, const struct key *k, const char *value)
 		if (apply)
 			c->opt.view = !strcmp(value, "top") ? LW_VIEW_TOP :
 				      !strcmp(value, "json") ? LW_VIEW_JSON : LW_VIEW_AUTO;
+		return 1;
+	case K_BOOL:
+		if (strcmp(value, "true") && strcmp(value, "false")) {
+			fail(p, "invalid value '%s' for %s (%s)", value, k->name, k->help);
+			return 0;
+		}
+		if (apply)
+			c->opt.stacks = !strcmp(value, "true");
 		return 1;
 	case K_STR:
 		if (!strcmp(k->name, "prom_file")) {

@@ -32,6 +32,7 @@ static const char usage[] =
 	"                           (default all; loop lag is always on)\n"
 	"      --hooks PATH         how epoll waits are hooked: auto, fentry, kprobe or\n"
 	"                           tracepoint (default auto: fentry where the kernel allows it)\n"
+	"      --no-stacks          leave out the stacks of stalls (their capture and sampling)\n"
 	"  -v, --verbose            debug messages, libbpf's included\n"
 	"  -h, --help               this help\n"
 	"  -V, --version            print the version\n"
@@ -41,7 +42,7 @@ static const char usage[] =
 enum {
 	OPT_TOP = 0x100, OPT_JSON, OPT_PROM, OPT_MAX_SERIES, OPT_LAG, OPT_STALL, OPT_STARVE,
 	OPT_SUSTAIN, OPT_ALERT_EXEC, OPT_CONFIG, OPT_MAX_THREADS, OPT_MAX_SOCKETS, OPT_DETECT,
-	OPT_HOOKS,
+	OPT_HOOKS, OPT_NO_STACKS,
 };
 
 static const struct option long_opts[] = {
@@ -63,6 +64,7 @@ static const struct option long_opts[] = {
 	{ "max-sockets", required_argument, NULL, OPT_MAX_SOCKETS },
 	{ "detect", required_argument, NULL, OPT_DETECT },
 	{ "hooks", required_argument, NULL, OPT_HOOKS },
+	{ "no-stacks", no_argument, NULL, OPT_NO_STACKS },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -81,6 +83,7 @@ void lw_options_defaults(struct lw_options *o)
 	o->max_sockets = 65536;
 	o->detect = LW_DETECT_ALL;
 	o->max_series = 500;
+	o->stacks = true;
 }
 
 int lw_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *val)
@@ -306,6 +309,10 @@ int lw_options_parse(struct lw_options *o, int argc, char **argv, void *out, cha
 					 optarg);
 				return -EINVAL;
 			}
+			break;
+		case OPT_NO_STACKS:
+			o->stacks = false;
+			o->set_mask |= LW_SET_STACKS;
 			break;
 		case OPT_MAX_SOCKETS:
 			rc = num("--max-sockets", optarg, 64, 4194304, &o->max_sockets, err, errlen);
