@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/capability.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +32,7 @@
 #include "model/runtime.h"
 #include "util/selfstat.h"
 #include "model/stall.h"
+#include "model/stacks.h"
 
 enum { EXIT_OK = 0, EXIT_HOST = 1, EXIT_USAGE = 2 };
 enum { SRC_RING = 1, SRC_TICK, SRC_END, SRC_SIGNAL, SRC_KEYS, SRC_STARVE };
@@ -46,6 +48,9 @@ struct agent {
 	struct lw_readiness ready;
 	struct lw_open_stalls open;
 	struct lw_rt_cache rt;		/* runtimes by executable (agent/model/runtime.h) */
+	struct lw_stacks stacks;	/* the stacks of stalls (agent/model/stacks.h) */
+	struct lw_unwinder unwinder;
+	struct lw_stall_stacks stk_out;
 	int starve_fd;		/* armed while undrained sockets are watched */
 	bool starve_armed;
 	enum lw_view view;
@@ -191,10 +196,21 @@ static unsigned int classify(void *ctx, uint32_t pid, uint32_t tid, struct lw_ex
 	enum lw_runtime was = *rt;
 	unsigned int f = lw_rt_classify(&a->rt, pid, tid, id, rt);
 
+	/* the mappings of a process first seen or just exec'd, kept to name
+	 * its stacks should it exit before they are reported */
+	if ((f & LW_RT_F_NEW) && a->opt.stacks)
+		lw_unwinder_seen(&a->unwinder, pid);
+
 	if (*rt != was || ((f & LW_RT_F_NEW) && !lw_runtime_loops(*rt)))
 		lw_debug("pid %u: runtime %s%s", pid, lw_runtime_name(*rt),
 			 lw_runtime_loops(*rt) ? "" : ", not measured as loops");
 	return f;
+}
+
+static unsigned int unwind_capture(void *ctx, const struct lw_stk_capture *c,
+				   struct lw_stack *user, struct lw_stack *kernel)
+{
+	return lw_unwind(ctx, c, user, kernel);
 }
 
 static int on_event(void *ctx, void *data, size_t len)
@@ -202,9 +218,14 @@ static int on_event(void *ctx, void *data, size_t len)
 	struct agent *a = ctx;
 	union lw_event_any ev;
 	struct timespec now;
-	int type = lw_decode(data, len, &ev);
+	int type;
 
 	a->model.events++;
+	if (lw_stacks_is_record(data, len)) {
+		lw_stacks_add(&a->stacks, data, len);
+		return 0;
+	}
+	type = lw_decode(data, len, &ev);
 	if (type < 0) {
 		lw_debug("dropped a malformed record of %zu bytes", len);
 		return 0;
@@ -218,6 +239,10 @@ static int on_event(void *ctx, void *data, size_t len)
 		if (!lw_model_is_loop(&a->model, ev.hdr.pid, ev.hdr.tid, ev.hdr.comm))
 			break;
 		lw_stall_from_event(&ev.stall, &s);
+		lw_probes_poll_stacks(&a->probes);
+		if (lw_stacks_for_window(&a->stacks, ev.hdr.tid, ev.stall.started_ns,
+					 s.cause == LW_CAUSE_BLOCKED, ev.hdr.ts_ns, true, &a->stk_out))
+			s.stacks = &a->stk_out;
 		s.kind = lw_stall_kind_of(&s, lw_rd_shared_wait(&a->ready, ev.hdr.pid, ev.hdr.tid));
 		lw_model_add_stall(&a->model, ev.hdr.pid, ev.hdr.tid, ev.hdr.comm, &s);
 		if (a->view == LW_VIEW_JSON)
@@ -275,6 +300,9 @@ static void report_open_stalls(struct agent *a)
 
 		o->s.kind = lw_stall_kind_of(&o->s, lw_rd_shared_wait(&a->ready, o->hdr.pid, o->hdr.tid));
 		lw_open_started(o, mono_ns, &now, &started);
+		if (lw_stacks_for_window(&a->stacks, o->hdr.tid, o->started_ns,
+					 o->s.cause == LW_CAUSE_BLOCKED, mono_ns, false, &a->stk_out))
+			o->s.stacks = &a->stk_out;
 		if (a->view == LW_VIEW_JSON)
 			emit(lw_json_stall_in_progress(&a->json, &now, &o->hdr, &o->s, &started));
 		else
@@ -517,6 +545,8 @@ static void cleanup(struct agent *a)
 	lw_bp_state_free(&a->bp);
 	lw_rd_free(&a->ready);
 	lw_open_stalls_free(&a->open);
+	lw_stacks_free(&a->stacks);
+	lw_unwinder_free(&a->unwinder);
 	lw_json_free(&a->json);
 	if (a->epfd >= 0)
 		close(a->epfd);
@@ -571,6 +601,11 @@ int main(int argc, char **argv)
 	a.model.classify = classify;
 	a.model.classify_ctx = &a;
 	lw_rd_init(&a.ready, a.opt.starve_ms);
+	lw_unwinder_init(&a.unwinder);
+	if (lw_stacks_init(&a.stacks, unwind_capture, &a.unwinder))
+		a.opt.stacks = false;
+	/* the kernel stacks' names: /proc/kallsyms shows addresses to CAP_SYSLOG */
+	lw_privs_keep(CAP_SYSLOG);
 
 	rc = lw_probes_start(&a.probes, &a.opt, on_event, &a);
 	if (rc) {

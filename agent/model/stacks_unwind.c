@@ -1,0 +1,545 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <elfutils/libdwfl.h>
+#include "model/stacks_unwind.h"
+
+/* Processes kept: each holds its Dwfl with the ELF files it opened. */
+#define LW_UW_PROCS 64
+/* A miss reads the mappings again at most this often. */
+#define LW_UW_REREAD_NS 1000000000ull
+#define LW_MAPS_MAX (4u << 20)
+
+struct lw_jit_sym {
+	uint64_t start, size;
+	char *name;
+};
+
+struct lw_uw_proc {
+	uint32_t pid;
+	char *maps;			/* /proc/PID/maps as first read */
+	size_t maps_len;
+	uint64_t maps_read_ns;
+	Dwfl *dwfl;
+	bool attached;
+	const struct lw_stk_capture *cur;	/* the capture being unwound */
+	struct lw_jit_sym *jit;		/* /tmp/perf-PID.map, sorted */
+	size_t njit, jitcap;
+	time_t jit_mtime;
+	bool jit_tried;
+};
+
+struct lw_ksym {
+	uint64_t addr;
+	char *name;		/* "name" or "name [module]" */
+};
+
+struct lw_ksyms {
+	struct lw_ksym *s;
+	size_t n;
+};
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static const Dwfl_Callbacks dwfl_cbs = {
+	.find_elf = dwfl_linux_proc_find_elf,
+	.find_debuginfo = dwfl_standard_find_debuginfo,
+};
+
+/* The thread state libdwfl unwinds: the captured registers, and memory
+ * only where the capture copied it. */
+static pid_t next_thread(Dwfl *dwfl, void *arg, void **thread_argp)
+{
+	struct lw_uw_proc *p = arg;
+
+	(void)dwfl;
+	if (*thread_argp || !p->cur)
+		return 0;
+	*thread_argp = p;
+	return (pid_t)p->cur->hdr.tid;
+}
+
+static bool get_thread(Dwfl *dwfl, pid_t tid, void *arg, void **thread_argp)
+{
+	(void)dwfl;
+	(void)tid;
+	*thread_argp = arg;
+	return true;
+}
+
+static bool memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result, void *arg)
+{
+	const struct lw_uw_proc *p = arg;
+	const struct lw_stk_capture *c = p->cur;
+
+	(void)dwfl;
+	if (!c || addr < c->stack_base || addr - c->stack_base > (uint64_t)c->stack_len ||
+	    c->stack_len - (addr - c->stack_base) < sizeof(*result))
+		return false;
+	memcpy(result, c->data + (addr - c->stack_base), sizeof(*result));
+	return true;
+}
+
+static bool set_initial_registers(Dwfl_Thread *thread, void *arg)
+{
+	const struct lw_uw_proc *p = arg;
+	Dwarf_Word regs[LW_STK_NREGS];
+
+	for (int i = 0; i < LW_STK_NREGS; i++)
+		regs[i] = p->cur->regs[i];
+	/* rip is the return-address column (16) and the pc */
+	if (!dwfl_thread_state_registers(thread, 0, LW_STK_NREGS, regs))
+		return false;
+	dwfl_thread_state_register_pc(thread, p->cur->regs[LW_STK_REG_IP]);
+	return true;
+}
+
+static const Dwfl_Thread_Callbacks thread_cbs = {
+	.next_thread = next_thread,
+	.get_thread = get_thread,
+	.memory_read = memory_read,
+	.set_initial_registers = set_initial_registers,
+};
+
+static char *read_file(const char *path, size_t max, size_t *len)
+{
+	FILE *f = fopen(path, "re");
+	size_t cap = 8192, n = 0;
+	char *buf = NULL, *nb;
+
+	if (!f)
+		return NULL;
+	for (;;) {
+		nb = realloc(buf, cap + 1);
+		if (!nb)
+			goto fail;
+		buf = nb;
+		n += fread(buf + n, 1, cap - n, f);
+		if (n < cap || cap >= max)
+			break;
+		cap *= 2;
+	}
+	if (ferror(f))
+		goto fail;
+	fclose(f);
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+fail:
+	free(buf);
+	fclose(f);
+	return NULL;
+}
+
+static void proc_drop_dwfl(struct lw_uw_proc *p)
+{
+	if (p->dwfl)
+		dwfl_end(p->dwfl);
+	p->dwfl = NULL;
+	p->attached = false;
+}
+
+static void proc_free(struct lw_uw_proc *p)
+{
+	if (!p)
+		return;
+	proc_drop_dwfl(p);
+	for (size_t i = 0; i < p->njit; i++)
+		free(p->jit[i].name);
+	free(p->jit);
+	free(p->maps);
+	free(p);
+}
+
+/* The mappings, from a fresh read of /proc/PID/maps when it can be had,
+ * else the copy kept from before. */
+static void proc_load(struct lw_uw_proc *p, bool reread)
+{
+	char path[64];
+	size_t len = 0;
+	char *maps = NULL;
+	FILE *f;
+
+	if (reread || !p->maps) {
+		snprintf(path, sizeof(path), "/proc/%u/maps", p->pid);
+		maps = read_file(path, LW_MAPS_MAX, &len);
+		p->maps_read_ns = mono_ns();
+	}
+	if (maps) {
+		free(p->maps);
+		p->maps = maps;
+		p->maps_len = len;
+	} else if (p->dwfl) {
+		return;		/* gone: what we had is all there is */
+	}
+	proc_drop_dwfl(p);
+	if (!p->maps || !p->maps_len)
+		return;
+	p->dwfl = dwfl_begin(&dwfl_cbs);
+	if (!p->dwfl)
+		return;
+	f = fmemopen(p->maps, p->maps_len, "r");
+	dwfl_report_begin(p->dwfl);
+	if (f) {
+		dwfl_linux_proc_maps_report(p->dwfl, f);
+		fclose(f);
+	}
+	dwfl_report_end(p->dwfl, NULL, NULL);
+	p->attached = dwfl_attach_state(p->dwfl, NULL, (pid_t)p->pid, &thread_cbs, p);
+}
+
+static struct lw_uw_proc *proc_get(struct lw_unwinder *u, uint32_t pid)
+{
+	struct lw_uw_proc *p;
+
+	for (size_t i = u->nprocs; i-- > 0;) {
+		if (u->procs[i]->pid != pid)
+			continue;
+		p = u->procs[i];
+		memmove(&u->procs[i], &u->procs[i + 1], (u->nprocs - i - 1) * sizeof(p));
+		u->procs[u->nprocs - 1] = p;
+		return p;
+	}
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	p->pid = pid;
+	if (u->nprocs == LW_UW_PROCS) {
+		proc_free(u->procs[0]);
+		memmove(&u->procs[0], &u->procs[1], (u->nprocs - 1) * sizeof(p));
+		u->nprocs--;
+	}
+	u->procs[u->nprocs++] = p;
+	proc_load(p, true);
+	return p;
+}
+
+void lw_unwinder_init(struct lw_unwinder *u)
+{
+	memset(u, 0, sizeof(*u));
+	u->procs = calloc(LW_UW_PROCS, sizeof(*u->procs));
+	u->kallsyms_path = "/proc/kallsyms";
+}
+
+static void ksyms_free(struct lw_ksyms *k)
+{
+	if (!k)
+		return;
+	for (size_t i = 0; i < k->n; i++)
+		free(k->s[i].name);
+	free(k->s);
+	free(k);
+}
+
+void lw_unwinder_free(struct lw_unwinder *u)
+{
+	for (size_t i = 0; i < u->nprocs; i++)
+		proc_free(u->procs[i]);
+	free(u->procs);
+	ksyms_free(u->ksyms);
+	memset(u, 0, sizeof(*u));
+}
+
+void lw_unwinder_seen(struct lw_unwinder *u, uint32_t pid)
+{
+	if (u->procs)
+		proc_get(u, pid);
+}
+
+static int jit_cmp(const void *a, const void *b)
+{
+	const struct lw_jit_sym *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* /tmp/perf-PID.map of the process's own /tmp: "START SIZE name" in hex,
+ * as JITs write it. Read again when it changed. */
+static void jit_load(struct lw_uw_proc *p)
+{
+	char path[96], line[512];
+	struct stat st;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%u/root/tmp/perf-%u.map", p->pid, p->pid);
+	if (stat(path, &st) || (p->jit_tried && st.st_mtime == p->jit_mtime))
+		return;
+	p->jit_tried = true;
+	p->jit_mtime = st.st_mtime;
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	for (size_t i = 0; i < p->njit; i++)
+		free(p->jit[i].name);
+	p->njit = 0;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long start, size;
+		int off = 0;
+		struct lw_jit_sym *nj;
+
+		if (sscanf(line, "%llx %llx %n", &start, &size, &off) != 2 || !off || !size)
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		if (p->njit == p->jitcap) {
+			nj = realloc(p->jit, (p->jitcap * 2 + 64) * sizeof(*nj));
+			if (!nj)
+				break;
+			p->jit = nj;
+			p->jitcap = p->jitcap * 2 + 64;
+		}
+		p->jit[p->njit].start = start;
+		p->jit[p->njit].size = size;
+		p->jit[p->njit].name = strdup(line + off);
+		if (p->jit[p->njit].name)
+			p->njit++;
+	}
+	fclose(f);
+	qsort(p->jit, p->njit, sizeof(*p->jit), jit_cmp);
+}
+
+static const struct lw_jit_sym *jit_find(struct lw_uw_proc *p, uint64_t addr)
+{
+	size_t lo = 0, hi;
+
+	jit_load(p);
+	hi = p->njit;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (p->jit[mid].start <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo && addr - p->jit[lo - 1].start < p->jit[lo - 1].size)
+		return &p->jit[lo - 1];
+	return NULL;
+}
+
+static const char *base_name(const char *path)
+{
+	const char *s = strrchr(path, '/');
+
+	return s ? s + 1 : path;
+}
+
+/* The rule: a symbol names an address only when the address is inside it. */
+static void name_in(struct lw_uw_proc *p, uint64_t addr, char *out, size_t len)
+{
+	Dwfl_Module *m = p && p->dwfl ? dwfl_addrmodule(p->dwfl, addr) : NULL;
+	const struct lw_jit_sym *j;
+	const char *mod, *name;
+	GElf_Off off = 0;
+	GElf_Sym sym;
+	Dwarf_Addr bias = 0;
+
+	if (!m && p && p->maps_read_ns + LW_UW_REREAD_NS < mono_ns()) {
+		proc_load(p, true);
+		m = p->dwfl ? dwfl_addrmodule(p->dwfl, addr) : NULL;
+	}
+	if (!m) {
+		j = p ? jit_find(p, addr) : NULL;
+		if (j)
+			snprintf(out, len, "%s+0x%" PRIx64 " (jit)", j->name, addr - j->start);
+		else
+			snprintf(out, len, "0x%" PRIx64 " ([unknown])", addr);
+		return;
+	}
+	mod = base_name(dwfl_module_info(m, NULL, NULL, NULL, NULL, NULL, NULL, NULL));
+	memset(&sym, 0, sizeof(sym));
+	name = dwfl_module_addrinfo(m, addr, &off, &sym, NULL, NULL, NULL);
+	if (name && sym.st_size && off < sym.st_size) {
+		/* a versioned .dynsym name: the version is no part of the function's */
+		snprintf(out, len, "%.*s+0x%" PRIx64 " (%s)", (int)strcspn(name, "@"), name,
+			 (uint64_t)off, mod);
+		return;
+	}
+	if (!dwfl_module_getelf(m, &bias))
+		dwfl_module_info(m, NULL, &bias, NULL, NULL, NULL, NULL, NULL);
+	snprintf(out, len, "0x%" PRIx64 " (%s)", (uint64_t)(addr - bias), mod);
+}
+
+void lw_unwinder_name(struct lw_unwinder *u, uint32_t pid, uint64_t addr, char *out, size_t len)
+{
+	name_in(u->procs ? proc_get(u, pid) : NULL, addr, out, len);
+}
+
+struct frames {
+	uint64_t pc[LW_STACK_FRAMES];
+	bool act[LW_STACK_FRAMES];
+	unsigned int n;
+};
+
+static int frame_cb(Dwfl_Frame *state, void *arg)
+{
+	struct frames *f = arg;
+	Dwarf_Addr pc;
+	bool act = false;
+
+	if (!dwfl_frame_pc(state, &pc, &act) || !pc)
+		return DWARF_CB_ABORT;
+	f->pc[f->n] = pc;
+	f->act[f->n] = act;
+	return ++f->n < LW_STACK_FRAMES ? DWARF_CB_OK : DWARF_CB_ABORT;
+}
+
+static int ksym_cmp(const void *a, const void *b)
+{
+	const struct lw_ksym *x = a, *y = b;
+
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+/* Text symbols of the kernel and its modules; an unprivileged reader sees
+ * only zeroes, which name nothing. */
+static struct lw_ksyms *ksyms_load(const char *path)
+{
+	struct lw_ksyms *k = calloc(1, sizeof(*k));
+	size_t cap = 0;
+	char line[512];
+	FILE *f;
+
+	if (!k)
+		return NULL;
+	f = fopen(path, "re");
+	if (!f)
+		return k;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long addr;
+		char type, name[256], mod[128] = "";
+		struct lw_ksym *ns;
+
+		if (sscanf(line, "%llx %c %255s [%127[^]]]", &addr, &type, name, mod) < 3 || !addr)
+			continue;
+		if (type != 't' && type != 'T' && type != 'w' && type != 'W')
+			continue;
+		if (k->n == cap) {
+			cap = cap ? cap * 2 : 65536;
+			ns = realloc(k->s, cap * sizeof(*ns));
+			if (!ns)
+				break;
+			k->s = ns;
+		}
+		k->s[k->n].addr = addr;
+		if (mod[0]) {
+			k->s[k->n].name = malloc(strlen(name) + strlen(mod) + 4);
+			if (k->s[k->n].name)
+				sprintf(k->s[k->n].name, "%s (%s)", name, mod);
+		} else {
+			k->s[k->n].name = strdup(name);
+		}
+		if (k->s[k->n].name)
+			k->n++;
+	}
+	fclose(f);
+	qsort(k->s, k->n, sizeof(*k->s), ksym_cmp);
+	return k;
+}
+
+/* A kernel symbol ends where the next begins. */
+static void kname(struct lw_ksyms *k, uint64_t addr, char *out, size_t len)
+{
+	size_t lo = 0, hi = k ? k->n : 0;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (k->s[mid].addr <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo && lo < k->n) {
+		const char *n = k->s[lo - 1].name, *sp = strchr(n, ' ');
+
+		if (sp)
+			snprintf(out, len, "%.*s+0x%" PRIx64 "%s", (int)(sp - n), n,
+				 addr - k->s[lo - 1].addr, sp);
+		else
+			snprintf(out, len, "%s+0x%" PRIx64 " (kernel)", n, addr - k->s[lo - 1].addr);
+		return;
+	}
+	snprintf(out, len, "0x%" PRIx64 " (kernel)", addr);
+}
+
+static void kernel_stack(struct lw_unwinder *u, const struct lw_stk_capture *c, struct lw_stack *k)
+{
+	unsigned int n = c->k_len / sizeof(uint64_t);
+
+	bool probe = true;
+
+	k->n = 0;
+	if (!n)
+		return;
+	if (!u->ksyms)
+		u->ksyms = ksyms_load(u->kallsyms_path);
+	for (unsigned int i = 0; i < n && i < LW_STK_KFRAMES && k->n < LW_STACK_FRAMES; i++) {
+		char *f = k->frame[k->n];
+
+		if (!c->k_ips[i])
+			break;
+		/* return addresses: the call is the byte before */
+		kname(u->ksyms, c->k_ips[i] - 1, f, LW_FRAME_LEN);
+		/* the probe's own frames, up to the tracepoint, say nothing */
+		if (probe && (!strncmp(f, "bpf_", 4) || !strncmp(f, "__bpf_", 6) ||
+			      !strncmp(f, "__traceiter_", 12) || strstr(f, " (bpf)")))
+			continue;
+		probe = false;
+		k->n++;
+	}
+	if (probe)
+		k->n = 0;
+}
+
+unsigned int lw_unwind(struct lw_unwinder *u, const struct lw_stk_capture *c, struct lw_stack *user,
+		       struct lw_stack *kernel)
+{
+	struct lw_uw_proc *p = u->procs ? proc_get(u, c->hdr.pid) : NULL;
+	struct frames f = { .n = 0 };
+	unsigned int nfp = c->fp_len / sizeof(uint64_t);
+
+	u->unwinds++;
+	user->n = 0;
+	if (p && p->dwfl && !dwfl_addrmodule(p->dwfl, c->regs[LW_STK_REG_IP]) &&
+	    p->maps_read_ns + LW_UW_REREAD_NS < mono_ns())
+		proc_load(p, true);
+	if (p && p->attached) {
+		p->cur = c;
+		dwfl_getthread_frames(p->dwfl, (pid_t)c->hdr.tid, frame_cb, &f);
+		p->cur = NULL;
+	}
+	if (!f.n) {
+		f.pc[0] = c->regs[LW_STK_REG_IP];
+		f.act[0] = true;
+		f.n = 1;
+	}
+	/* a binary with frame pointers: the kernel's walk, when it went further */
+	if (nfp > LW_STK_FP_FRAMES)
+		nfp = LW_STK_FP_FRAMES;
+	while (nfp && !c->fp_ips[nfp - 1])
+		nfp--;
+	if (nfp > f.n) {
+		f.n = nfp < LW_STACK_FRAMES ? nfp : LW_STACK_FRAMES;
+		for (unsigned int i = 0; i < f.n; i++) {
+			f.pc[i] = c->fp_ips[i];
+			f.act[i] = i == 0;
+		}
+	}
+	for (unsigned int i = 0; i < f.n; i++)
+		name_in(p, f.act[i] ? f.pc[i] : f.pc[i] - 1, user->frame[user->n++], LW_FRAME_LEN);
+	u->frames += user->n;
+	if (kernel)
+		kernel_stack(u, c, kernel);
+	return user->n;
+}
