@@ -1,0 +1,95 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The stacks of stalls. For each stall faultlab injects (sleep, fsync, dns,
+# cpu), every stall line of faultlab's loop has a stack that names the
+# injecting function (fl_inject_<cause>); a blocked one also names the libc
+# wrapper of the call it slept in and has a kernel stack, a cpu one the
+# number of samples behind its stack. Every named frame is checked against
+# its module's own symbol tables (.symtab, .dynsym, the debug file by
+# build-id): the offset lies inside a symbol of that name. --no-stacks
+# leaves stacks out, and says so in the start line.
+. "$(dirname "$0")/lib.sh"
+
+declare -A WRAPPERS=(
+	[sleep]='["clock_nanosleep","nanosleep"]'
+	[fsync]='["fsync","fdatasync"]'
+	[dns]='["poll","ppoll","recvfrom","recvmsg"]'
+	[cpu]='[]'
+)
+declare -A CAUSE=([sleep]=blocked [fsync]=blocked [dns]=blocked [cpu]=cpu)
+
+# Module basename -> path, for faultlab and the libraries it links.
+declare -A MODPATH=([faultlab]=$(readlink -f "$FL"))
+while read -r name _ path _; do
+	[ -n "$path" ] && MODPATH[$name]=$(readlink -f "$path")
+done < <(ldd "$FL" | grep '=>')
+MODPATH[$(basename "$(ldd "$FL" | awk '/ld-linux/ {print $1}')")]=$(readlink -f "$(ldd "$FL" | awk '/ld-linux/ {print $1}')")
+
+# "name size" of every defined symbol of a module and of its debug file.
+symtab() {
+	local f=$1 id
+	{
+		nm -S -t d --defined-only "$f" 2>/dev/null
+		nm -D -S -t d --defined-only "$f" 2>/dev/null
+		id=$(readelf -n "$f" 2>/dev/null | awk '/Build ID/ {print $3}')
+		[ -n "$id" ] && nm -S -t d --defined-only "/usr/lib/debug/.build-id/${id:0:2}/${id:2}.debug" 2>/dev/null
+	} | awk 'NF == 4 { sub(/@.*/, "", $4); print $4, $2 }'
+}
+
+# Frames "name+0xoff (module)" of every stack, checked: prints "bad FRAME"
+# for one no symbol of that name in module contains, "ok" for each good.
+check_frames() {
+	local name=$1 mod path
+	v "$name" '[.[] | select(.type=="stall") | .stack[]?] | unique | .[]' | tr -d '"' |
+	while read -r frame; do
+		[[ $frame =~ ^([^+ ]+)\+0x([0-9a-f]+)\ \((.+)\)$ ]] || continue
+		mod=${BASH_REMATCH[3]}
+		path=${MODPATH[$mod]:-}
+		[ -n "$path" ] || continue
+		symtab "$path" | awk -v n="${BASH_REMATCH[1]}" -v off=$((16#${BASH_REMATCH[2]})) -v f="$frame" '
+			$1 == n && $2 + 0 > off { found = 1 }
+			END { print found ? "ok" : "bad " f }'
+	done
+}
+
+for inj in sleep fsync dns cpu; do
+	agent_start "$inj" -c faultlab --stall-ms 50 || continue
+	faultlab_run "$inj" stall --cause "$inj" --ms 100 --every-ms 400 --count 3
+	check "$inj: faultlab ran" [ $? -eq 0 ]
+	check "$inj: agent exits 0 on SIGINT" agent_stop
+	pid=$(fl "$inj" .pid)
+	sel="[.[] | select(.type==\"stall\" and .pid==$pid)]"
+	note "$inj: stacks $(v "$inj" "$sel | map(.stack // [] | map(split(\" \")[0]) | join(\" < \"))")"
+	check "$inj: stalls were reported" q "$inj" "($sel | length) >= 2"
+	check "$inj: every stall's stack names fl_inject_$inj" q "$inj" \
+		"$sel | all(.stack | type == \"array\" and any(startswith(\"fl_inject_$inj+\")))"
+	if [ "${CAUSE[$inj]}" = blocked ]; then
+		check "$inj: every stall's stack names the libc wrapper, one of ${WRAPPERS[$inj]}" q "$inj" \
+			"$sel | all(.stack | any(split(\"+\")[0] | ltrimstr(\"__libc_\") | ltrimstr(\"__\") as \$f | ${WRAPPERS[$inj]} | index(\$f)))"
+		check "$inj: the wrapper is below the injecting function" q "$inj" \
+			"$sel | all(.stack | (map(startswith(\"fl_inject_$inj+\")) | index(true)) > 0)"
+		check "$inj: every stall has a kernel stack with the scheduler in it" q "$inj" \
+			"$sel | all(.kernel_stack | type == \"array\" and any(test(\"^(__)?schedule\")))"
+		check "$inj: blocked stalls give no sample count" q "$inj" "$sel | all(.stack_samples == null)"
+	else
+		check "$inj: every stall's stack has samples behind it" q "$inj" \
+			"$sel | all(.stack_samples >= 1)"
+		check "$inj: cpu stalls have no kernel stack" q "$inj" "$sel | all(.kernel_stack == null)"
+	fi
+	frames=$(check_frames "$inj")
+	note "$inj: $(echo "$frames" | grep -c '^ok') named frames checked against nm"
+	check "$inj: named frames were checked" [ "$(echo "$frames" | grep -c '^ok')" -ge 3 ]
+	check "$inj: every named frame lies inside its symbol" [ -z "$(echo "$frames" | grep '^bad')" ]
+	echo "$frames" | grep '^bad' | head -5 | sed 's/^/#   /'
+done
+
+# The control: --no-stacks.
+agent_start off -c faultlab --stall-ms 50 --no-stacks || exit 0
+faultlab_run off stall --cause sleep --ms 100 --every-ms 400 --count 2
+check "off: agent exits 0 on SIGINT" agent_stop
+pid=$(fl off .pid)
+check "off: the start line says stacks are off" q off \
+	'.[] | select(.type=="start") | .detections.stacks | startswith("off")'
+check "off: stalls were reported" q off "([.[] | select(.type==\"stall\" and .pid==$pid)] | length) >= 1"
+check "off: no stall has a stack" q off \
+	"[.[] | select(.type==\"stall\") | .stack, .kernel_stack, .stack_samples] | all(. == null)"
