@@ -18,39 +18,8 @@ declare -A WRAPPERS=(
 )
 declare -A CAUSE=([sleep]=blocked [fsync]=blocked [dns]=blocked [cpu]=cpu)
 
-# Module basename -> path, for faultlab and the libraries it links.
-declare -A MODPATH=([faultlab]=$(readlink -f "$FL"))
-while read -r name _ path _; do
-	[ -n "$path" ] && MODPATH[$name]=$(readlink -f "$path")
-done < <(ldd "$FL" | grep '=>')
-MODPATH[$(basename "$(ldd "$FL" | awk '/ld-linux/ {print $1}')")]=$(readlink -f "$(ldd "$FL" | awk '/ld-linux/ {print $1}')")
-
-# "name size" of every defined symbol of a module and of its debug file.
-symtab() {
-	local f=$1 id
-	{
-		nm -S -t d --defined-only "$f" 2>/dev/null
-		nm -D -S -t d --defined-only "$f" 2>/dev/null
-		id=$(readelf -n "$f" 2>/dev/null | awk '/Build ID/ {print $3}')
-		[ -n "$id" ] && nm -S -t d --defined-only "/usr/lib/debug/.build-id/${id:0:2}/${id:2}.debug" 2>/dev/null
-	} | awk 'NF == 4 { sub(/@.*/, "", $4); print $4, $2 }'
-}
-
-# Frames "name+0xoff (module)" of every stack, checked: prints "bad FRAME"
-# for one no symbol of that name in module contains, "ok" for each good.
-check_frames() {
-	local name=$1 mod path
-	v "$name" '[.[] | select(.type=="stall") | .stack[]?] | unique | .[]' | tr -d '"' |
-	while read -r frame; do
-		[[ $frame =~ ^([^+ ]+)\+0x([0-9a-f]+)\ \((.+)\)$ ]] || continue
-		mod=${BASH_REMATCH[3]}
-		path=${MODPATH[$mod]:-}
-		[ -n "$path" ] || continue
-		symtab "$path" | awk -v n="${BASH_REMATCH[1]}" -v off=$((16#${BASH_REMATCH[2]})) -v f="$frame" '
-			$1 == n && $2 + 0 > off { found = 1 }
-			END { print found ? "ok" : "bad " f }'
-	done
-}
+. "$(dirname "$0")/stacks_lib.sh"
+modules_of "$FL"
 
 for inj in sleep fsync dns cpu; do
 	agent_start "$inj" -c faultlab --stall-ms 50 || continue
@@ -77,7 +46,7 @@ for inj in sleep fsync dns cpu; do
 		check "$inj: cpu stalls have no kernel stack" q "$inj" "$sel | all(.kernel_stack == null)"
 	fi
 	frames=$(check_frames "$inj")
-	note "$inj: $(echo "$frames" | grep -c '^ok') named frames checked against nm"
+	note "$inj: $(echo "$frames" | grep -c '^ok') frames checked against nm"
 	check "$inj: named frames were checked" [ "$(echo "$frames" | grep -c '^ok')" -ge 3 ]
 	check "$inj: every named frame lies inside its symbol" [ -z "$(echo "$frames" | grep '^bad')" ]
 	echo "$frames" | grep '^bad' | head -5 | sed 's/^/#   /'
