@@ -27,6 +27,11 @@
 #   agentcpu    agent CPU idle and at 100k loop iterations/s, lost events
 #   scale       1,000 loop threads and 100,000 sockets: agent RSS, map memory
 #   probecost   kernel.bpf_stats_enabled=1 for one loaded run: ns per program
+#   stacks      the stacks of stalls: saturation throughput with stacks on
+#               against --no-stacks (interleaved rounds); the kernel's cost
+#               per capture (bpf_stats of the capture program over its
+#               captures, an upper bound) and the agent's unwind cost per
+#               stack; the agent's RSS after 1,000 stalls' stacks symbolised
 #   hookpaths   loop lag alone (--detect loop) with epoll waits hooked by
 #               fentry against the syscall tracepoints, per call, where the
 #               kernel allows fentry; where it refuses it, says so and why
@@ -607,12 +612,78 @@ skipped hookpaths || hookpaths
 skipped agentcpu || agentcpu
 skipped scale || scale
 skipped probecost || probecost
+skipped stacks || stacks
 
 echo
 echo "== budget (DESIGN.md \"Performance budget\")"
 verdict() { awk -v v="$2" -v l="$3" -v op="$4" 'BEGIN { if (v == "" || v == "nan") r = "n/a";
 	else if (op == ">=" ? v + 0 >= l + 0 : v + 0 < l + 0) r = "PASS"; else r = "MISS";
 	printf "%-46s %10s  %s %s  %s\n", ARGV[1], v, op, l, r }' "$1"; }
+# ------------------------------------------------------------------- stacks
+stk_prog_ns() {
+	bpftool -j prog show name stk_sched_switch 2>/dev/null |
+		jq -s '[.[] | if type == "array" then .[] else . end | .run_time_ns // 0] | add // 0'
+}
+stacks() {
+	local r cfg line rps port on off n stalls fl
+	echo
+	echo "== stacks: saturation with stacks on and off, capture and unwind cost, RSS"
+	taskset -c "$CPU" "$TOOLS/echo_server" >"$T/stkserver.out" 2>"$T/stkserver.err" &
+	SPID=$!
+	wait_for "$T/stkserver.out" '^port' "$SPID" || { fail "echo server did not start"; return; }
+	port=$(awk '/^port/ { print $2 }' "$T/stkserver.out")
+	: >"$T/stk.tsv"
+	: >"$T/stk.tsv.round"
+	for r in $(seq "$rounds"); do
+		round_begin
+		for cfg in $( ((r % 2)) && echo "on off" || echo "off on"); do
+			if [ "$cfg" = on ]; then agent_up "stk$r$cfg" || continue
+			else agent_up "stk$r$cfg" --no-stacks || continue; fi
+			line=$(taskset -c "$CPU" "$TOOLS/echo_load" --port "$port" --conns "$conns" \
+				--seconds "$seconds" --warmup-ms 300)
+			agent_down
+			rps=$(echo "$line" | kv rps)
+			[ -n "$rps" ] && printf '%s\t%s\t%s\n' "$r" "$cfg" "$rps" >>"$T/stk.tsv.round"
+		done
+		round_end stacks "$r" "$T/stk.tsv"
+	done
+	kill -INT "$SPID" 2>/dev/null
+	wait "$SPID" 2>/dev/null
+	use_rounds "$T/stk.tsv"
+	on=$(awk -F'\t' '$2 == "on" { print $3 }' "$T/stk.tsv" | median)
+	off=$(awk -F'\t' '$2 == "off" { print $3 }' "$T/stk.tsv" | median)
+	STK_ratio=$(awk -F'\t' '{ v[$1, $2] = $3 } END { for (k in v) { split(k, a, SUBSEP);
+		if (a[2] == "on" && v[a[1], "off"] > 0) print v[k] / v[a[1], "off"] } }' "$T/stk.tsv" | median)
+	printf 'stacks on  %9.0f req/s\nstacks off %9.0f req/s\nratio on/off %s (median of per-round ratios)\n' \
+		"$on" "$off" "$STK_ratio"
+
+	# 1,000 blocked stalls of 10 ms with --stall-ms 5, every stack symbolised
+	n=$([ "$smoke" = 1 ] && echo 100 || echo 1000)
+	sysctl -qw kernel.bpf_stats_enabled=1
+	agent_up stkcost -c faultlab --stall-ms 5 || return
+	local k0 k1
+	k0=$(stk_prog_ns)
+	"$BUILD/faultlab" stall --cause sleep --ms 10 --every-ms 15 --count "$n" >"$T/stkfl.out" 2>&1
+	sleep 1.2
+	k1=$(stk_prog_ns)
+	STK_rss=$(rss_kb "$APID")
+	agent_down
+	sysctl -qw kernel.bpf_stats_enabled="$stats_was"
+	stalls=$(jq -s '[.[] | select(.type=="stall" and (.stack | length) > 0)] | length' "$T/stkcost.json")
+	fl=$(sed -n 's/.*stacks: \([0-9]*\) records, \([0-9]*\) unwound, \([0-9.]*\) us each.*/\1 \2 \3/p' "$T/stkcost.err")
+	STK_unwind_us=$(echo "$fl" | awk '{ print $3 }')
+	STK_capture_us=$(awk -v d=$((k1 - k0)) -v c="$(echo "$fl" | awk '{ print $1 }')" \
+		'BEGIN { if (c > 0) printf "%.1f", d / 1e3 / c; else print "nan" }')
+	echo "$n injected stalls: $stalls stall lines with a stack; stack records $(echo "$fl" | awk '{ print $1 }')"
+	echo "kernel: stk_sched_switch ran $(((k1 - k0) / 1000)) us in all: <= $STK_capture_us us per stack record"
+	echo "  (all its runs over the records it wrote: every context switch of the host is in it)"
+	echo "agent: $STK_unwind_us us per stack unwound and symbolised; RSS $STK_rss kB after them"
+	fig stacks_throughput_ratio "$STK_ratio"
+	fig stacks_capture_us "$STK_capture_us"
+	fig stacks_unwind_us "$STK_unwind_us"
+	fig stacks_rss_kb "$STK_rss"
+}
+
 # context: a figure beside the budget with no target of its own
 context() { printf '%-46s %10s  (%s)\n' "$1" "$2" "$3"; }
 minus() { awk -v a="${1:-nan}" -v b="${2:-nan}" 'BEGIN { if (a == "nan" || b == "nan") print "nan"; else printf "%.3f", a - b }'; }
