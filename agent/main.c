@@ -545,10 +545,12 @@ static void cleanup(struct agent *a)
 	lw_bp_state_free(&a->bp);
 	lw_rd_free(&a->ready);
 	lw_open_stalls_free(&a->open);
-	if (a->stacks.records)
-		lw_info("stacks: %llu records, %llu unwound, %.1f us each",
+	if (a->stacks.unwinds)
+		lw_info("stacks: %llu records, %llu unwound: the first in %.0f us, then %.1f us each",
 			(unsigned long long)a->stacks.records, (unsigned long long)a->stacks.unwinds,
-			a->stacks.unwinds ? (double)a->stacks.unwind_ns / 1e3 / (double)a->stacks.unwinds : 0.0);
+			(double)a->stacks.first_unwind_ns / 1e3,
+			a->stacks.unwinds > 1 ? (double)(a->stacks.unwind_ns - a->stacks.first_unwind_ns) /
+							1e3 / (double)(a->stacks.unwinds - 1) : 0.0);
 	lw_stacks_free(&a->stacks);
 	lw_unwinder_free(&a->unwinder);
 	lw_json_free(&a->json);

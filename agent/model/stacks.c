@@ -50,6 +50,8 @@ static unsigned int unwind(struct lw_stacks *st, const struct lw_stk_capture *c,
 	if (kernel)
 		kernel->n = 0;
 	n = st->unwind ? st->unwind(st->unwind_ctx, c, user, kernel) : 0;
+	if (!st->unwinds)
+		st->first_unwind_ns = mono_ns() - t0;
 	st->unwind_ns += mono_ns() - t0;
 	st->unwinds++;
 	return n;

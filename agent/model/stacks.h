@@ -62,6 +62,7 @@ struct lw_stacks {
 	void *unwind_ctx;
 	uint64_t records, dropped;	/* stack records taken in, and of them malformed */
 	uint64_t unwind_ns, unwinds;	/* time spent unwinding (the bench) */
+	uint64_t first_unwind_ns;	/* of them the first, which fills the caches */
 };
 
 int lw_stacks_init(struct lw_stacks *st, lw_stk_unwind_fn fn, void *ctx);
