@@ -58,9 +58,10 @@ static const struct {
 	[LW_DET_RETRANSMITS] = { "retransmits", LW_DETECT_BACKPRESSURE, H(RETRANS), H(SYNACK),
 				 false },
 	[LW_DET_FD_HEADROOM] = { "fd_headroom", LW_DETECT_BACKPRESSURE, H(SWEEP), 0, false },
-	/* blocked stalls' stacks need the capture; cpu stalls', the sampler */
-	[LW_DET_STACKS] = { "stacks", LW_DETECT_STACKS, H(WAIT) | H(SWITCH) | H(STACKS), H(SAMPLE),
-			    false },
+	/* blocked stalls' stacks need the capture, the others' the sampler:
+	 * either alone is degraded */
+	[LW_DET_STACKS] = { "stacks", LW_DETECT_STACKS, H(WAIT) | H(SWITCH), H(STACKS) | H(SAMPLE),
+			    true },
 };
 
 const char *lw_det_name(enum lw_det_id d)

@@ -34,6 +34,11 @@ struct lw_uw_proc {
 	bool jit_tried;
 };
 
+struct lw_name_slot {
+	uint64_t mod, rel;
+	char name[LW_FRAME_LEN];
+};
+
 struct lw_ksym {
 	uint64_t addr;
 	char *name;		/* "name" or "name [module]" */
@@ -229,6 +234,7 @@ void lw_unwinder_init(struct lw_unwinder *u)
 {
 	memset(u, 0, sizeof(*u));
 	u->procs = calloc(LW_UW_PROCS, sizeof(*u->procs));
+	u->names = calloc(LW_UW_NAMES, sizeof(*u->names));
 	u->kallsyms_path = "/proc/kallsyms";
 }
 
@@ -247,6 +253,7 @@ void lw_unwinder_free(struct lw_unwinder *u)
 	for (size_t i = 0; i < u->nprocs; i++)
 		proc_free(u->procs[i]);
 	free(u->procs);
+	free(u->names);
 	ksyms_free(u->ksyms);
 	memset(u, 0, sizeof(*u));
 }
@@ -334,15 +341,58 @@ static const char *base_name(const char *path)
 	return s ? s + 1 : path;
 }
 
+/* Names by module content (its build-id, else its path) and address in
+ * it: a loop stalls in the same places again and again, in every process
+ * of the same binary, and libdwfl's symbol lookup is a walk of the table. */
+static uint64_t fnv(const void *p, size_t n, uint64_t h)
+{
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ ((const uint8_t *)p)[i]) * 1099511628211ull;
+	return h;
+}
+
+static uint64_t module_key(Dwfl_Module *m, const char *path)
+{
+	const unsigned char *bits;
+	GElf_Addr vaddr;
+	int n = dwfl_module_build_id(m, &bits, &vaddr);
+
+	if (n > 0)
+		return fnv(bits, (size_t)n, 14695981039346656037ull);
+	return fnv(path, strlen(path), 1469598103934665603ull);
+}
+
+static void name_module(Dwfl_Module *m, uint64_t addr, char *out, size_t len);
+
+static void name_cached(struct lw_unwinder *u, Dwfl_Module *m, uint64_t addr, char *out,
+			size_t len)
+{
+	const char *path;
+	Dwarf_Addr start = 0;
+	struct lw_name_slot *s;
+	uint64_t key, rel;
+
+	path = dwfl_module_info(m, NULL, &start, NULL, NULL, NULL, NULL, NULL);
+	key = module_key(m, path ? path : "");
+	rel = addr - start;
+	s = &u->names[(fnv(&rel, sizeof(rel), key) >> 7) % LW_UW_NAMES];
+	if (s->mod == key && s->rel == rel && s->name[0]) {
+		u->name_hits++;
+		snprintf(out, len, "%s", s->name);
+		return;
+	}
+	name_module(m, addr, out, len);
+	s->mod = key;
+	s->rel = rel;
+	snprintf(s->name, sizeof(s->name), "%s", out);
+}
+
 /* The rule: a symbol names an address only when the address is inside it. */
-static void name_in(struct lw_uw_proc *p, uint64_t addr, char *out, size_t len)
+static void name_in(struct lw_unwinder *u, struct lw_uw_proc *p, uint64_t addr, char *out,
+		    size_t len)
 {
 	Dwfl_Module *m = p && p->dwfl ? dwfl_addrmodule(p->dwfl, addr) : NULL;
 	const struct lw_jit_sym *j;
-	const char *mod, *name;
-	GElf_Off off = 0;
-	GElf_Sym sym;
-	Dwarf_Addr bias = 0;
 
 	if (!m && p && p->maps_read_ns + LW_UW_REREAD_NS < mono_ns()) {
 		proc_load(p, true);
@@ -356,6 +406,19 @@ static void name_in(struct lw_uw_proc *p, uint64_t addr, char *out, size_t len)
 			snprintf(out, len, "0x%" PRIx64 " ([unknown])", addr);
 		return;
 	}
+	if (u->names)
+		name_cached(u, m, addr, out, len);
+	else
+		name_module(m, addr, out, len);
+}
+
+static void name_module(Dwfl_Module *m, uint64_t addr, char *out, size_t len)
+{
+	const char *mod, *name;
+	GElf_Off off = 0;
+	GElf_Sym sym;
+	Dwarf_Addr bias = 0;
+
 	mod = base_name(dwfl_module_info(m, NULL, NULL, NULL, NULL, NULL, NULL, NULL));
 	memset(&sym, 0, sizeof(sym));
 	name = dwfl_module_addrinfo(m, addr, &off, &sym, NULL, NULL, NULL);
@@ -372,7 +435,7 @@ static void name_in(struct lw_uw_proc *p, uint64_t addr, char *out, size_t len)
 
 void lw_unwinder_name(struct lw_unwinder *u, uint32_t pid, uint64_t addr, char *out, size_t len)
 {
-	name_in(u->procs ? proc_get(u, pid) : NULL, addr, out, len);
+	name_in(u, u->procs ? proc_get(u, pid) : NULL, addr, out, len);
 }
 
 struct frames {
@@ -537,7 +600,7 @@ unsigned int lw_unwind(struct lw_unwinder *u, const struct lw_stk_capture *c, st
 		}
 	}
 	for (unsigned int i = 0; i < f.n; i++)
-		name_in(p, f.act[i] ? f.pc[i] : f.pc[i] - 1, user->frame[user->n++], LW_FRAME_LEN);
+		name_in(u, p, f.act[i] ? f.pc[i] : f.pc[i] - 1, user->frame[user->n++], LW_FRAME_LEN);
 	u->frames += user->n;
 	if (kernel)
 		kernel_stack(u, c, kernel);

@@ -35,13 +35,17 @@ struct lw_stack {
 
 struct lw_uw_proc;
 struct lw_ksyms;
+struct lw_name_slot;
+/* Frame names kept (about 180 bytes each). */
+#define LW_UW_NAMES 4096
 
 struct lw_unwinder {
 	struct lw_uw_proc **procs;	/* most recently used last */
 	size_t nprocs;
 	struct lw_ksyms *ksyms;		/* /proc/kallsyms, read at the first kernel stack */
 	const char *kallsyms_path;
-	uint64_t unwinds, frames;	/* totals, for the tests and the bench */
+	struct lw_name_slot *names;	/* by module build-id and address */
+	uint64_t unwinds, frames, name_hits;	/* totals, for the tests and the bench */
 };
 
 void lw_unwinder_init(struct lw_unwinder *u);

@@ -52,6 +52,21 @@ for inj in sleep fsync dns cpu; do
 	echo "$frames" | grep '^bad' | head -5 | sed 's/^/#   /'
 done
 
+# A kernel that refuses the capture program costs the blocked stalls'
+# stacks, nothing else: stalls are reported as before.
+LOOPWATCH_TEST_REFUSE=stk_sched_switch agent_start refused -c faultlab --stall-ms 50 || exit 0
+faultlab_run refused stall --cause sleep --ms 100 --every-ms 400 --count 2
+check "refused: agent exits 0 on SIGINT" agent_stop
+pid=$(fl refused .pid)
+check "refused: the start line says stacks are degraded by the capture" q refused \
+	'.[] | select(.type=="start") | .detections.stacks | startswith("degraded: stack_capture")'
+check "refused: loop lag and stalls are on" q refused \
+	'.[] | select(.type=="start") | .detections.loop_lag == "on" and .detections.stalls == "on"'
+check "refused: every injection is still reported" q refused \
+	"([.[] | select(.type==\"stall\" and .pid==$pid)] | length) == $(jq -s '[.[] | select(.event=="inject")] | length' "$T/refused.fl")"
+check "refused: blocked stalls have no stack" q refused \
+	"[.[] | select(.type==\"stall\" and .pid==$pid) | .stack] | all(. == null)"
+
 # The control: --no-stacks.
 agent_start off -c faultlab --stall-ms 50 --no-stacks || exit 0
 faultlab_run off stall --cause sleep --ms 100 --every-ms 400 --count 2
