@@ -611,7 +611,8 @@ int main(int argc, char **argv)
 	if (lw_stacks_init(&a.stacks, unwind_capture, &a.unwinder))
 		a.opt.stacks = false;
 	/* the kernel stacks' names: /proc/kallsyms shows addresses to CAP_SYSLOG */
-	lw_privs_keep(CAP_SYSLOG);
+	if (a.opt.stacks)
+		lw_privs_keep(CAP_SYSLOG);
 
 	rc = lw_probes_start(&a.probes, &a.opt, on_event, &a);
 	if (rc) {

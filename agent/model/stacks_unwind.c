@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +34,7 @@ struct lw_uw_proc {
 	size_t njit, jitcap;
 	time_t jit_mtime;
 	bool jit_tried;
+	bool same_root;			/* it sees our /: its paths are ours */
 };
 
 struct lw_name_slot {
@@ -57,8 +60,37 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* The process whose Dwfl is in use: libdwfl's callbacks take no argument
+ * of ours, and everything here runs on the agent's one thread. */
+static const struct lw_uw_proc *cur_proc;
+
+/*
+ * A module's file as the process sees it, through /proc/PID/root: a process
+ * in a container has its own /usr/lib. Once the process is gone, our own
+ * path only when it shared our root, else no file (and no names): a
+ * different binary at the same path would name frames wrongly.
+ */
+static int find_elf(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr base,
+		    char **file_name, Elf **elfp)
+{
+	char path[PATH_MAX + 32];
+	int fd;
+
+	if (!cur_proc || name[0] != '/')
+		return dwfl_linux_proc_find_elf(mod, userdata, name, base, file_name, elfp);
+	snprintf(path, sizeof(path), "/proc/%u/root%s", cur_proc->pid, name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 && cur_proc->same_root)
+		fd = open(name, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	*file_name = strdup(name);
+	*elfp = NULL;
+	return fd;
+}
+
 static const Dwfl_Callbacks dwfl_cbs = {
-	.find_elf = dwfl_linux_proc_find_elf,
+	.find_elf = find_elf,
 	.find_debuginfo = dwfl_standard_find_debuginfo,
 };
 
@@ -160,6 +192,8 @@ static void proc_free(struct lw_uw_proc *p)
 	if (!p)
 		return;
 	proc_drop_dwfl(p);
+	if (cur_proc == p)
+		cur_proc = NULL;
 	for (size_t i = 0; i < p->njit; i++)
 		free(p->jit[i].name);
 	free(p->jit);
@@ -177,9 +211,14 @@ static void proc_load(struct lw_uw_proc *p, bool reread)
 	FILE *f;
 
 	if (reread || !p->maps) {
+		struct stat theirs, ours;
+
 		snprintf(path, sizeof(path), "/proc/%u/maps", p->pid);
 		maps = read_file(path, LW_MAPS_MAX, &len);
 		p->maps_read_ns = mono_ns();
+		snprintf(path, sizeof(path), "/proc/%u/root/", p->pid);
+		if (maps && !stat(path, &theirs) && !stat("/", &ours))
+			p->same_root = theirs.st_dev == ours.st_dev && theirs.st_ino == ours.st_ino;
 	}
 	if (maps) {
 		free(p->maps);
@@ -214,6 +253,7 @@ static struct lw_uw_proc *proc_get(struct lw_unwinder *u, uint32_t pid)
 		p = u->procs[i];
 		memmove(&u->procs[i], &u->procs[i + 1], (u->nprocs - i - 1) * sizeof(p));
 		u->procs[u->nprocs - 1] = p;
+		cur_proc = p;
 		return p;
 	}
 	p = calloc(1, sizeof(*p));
@@ -226,6 +266,7 @@ static struct lw_uw_proc *proc_get(struct lw_unwinder *u, uint32_t pid)
 		u->nprocs--;
 	}
 	u->procs[u->nprocs++] = p;
+	cur_proc = p;
 	proc_load(p, true);
 	return p;
 }
@@ -258,10 +299,17 @@ void lw_unwinder_free(struct lw_unwinder *u)
 	memset(u, 0, sizeof(*u));
 }
 
+/* A process first seen or just exec'd (or a pid reused): its mappings now. */
 void lw_unwinder_seen(struct lw_unwinder *u, uint32_t pid)
 {
-	if (u->procs)
-		proc_get(u, pid);
+	bool known = false;
+	struct lw_uw_proc *p;
+
+	for (size_t i = 0; u->procs && i < u->nprocs && !known; i++)
+		known = u->procs[i]->pid == pid;
+	p = u->procs ? proc_get(u, pid) : NULL;
+	if (p && known)
+		proc_load(p, true);
 }
 
 static int jit_cmp(const void *a, const void *b)

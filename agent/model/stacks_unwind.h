@@ -50,8 +50,8 @@ struct lw_unwinder {
 
 void lw_unwinder_init(struct lw_unwinder *u);
 void lw_unwinder_free(struct lw_unwinder *u);
-/* Read pid's mappings now (a loop process first seen), so that its stacks
- * can be named after it exits. */
+/* Read pid's mappings now (a loop process first seen, or after its exec),
+ * so that its stacks can be named after it exits. */
 void lw_unwinder_seen(struct lw_unwinder *u, uint32_t pid);
 /* The user stack of a capture (and its kernel stack into kernel when not
  * NULL and the record has one). Returns the number of user frames. */

@@ -25,7 +25,7 @@ check "after attaching: effective and permitted sets are sys_ptrace + dac_read_s
 check "bounding set shrunk to the same, ambient empty" \
 	[ "$(caps "$AGENT_PID" CapBnd)" = "$want" -a "$(caps "$AGENT_PID" CapAmb)" = 0000000000000000 ]
 check "one log line says so, with its journald priority" \
-	[ "$(grep -c '^<6>loopwatch: dropped privileges after attaching: capabilities left: cap_dac_read_search,cap_sys_ptrace$' "$T/privs.err")" -eq 1 ]
+	[ "$(grep -c '^<6>loopwatch: dropped privileges after attaching: capabilities left: cap_dac_read_search,cap_sys_ptrace,cap_syslog$' "$T/privs.err")" -eq 1 ]
 faultlab_run privs stall --cause sleep --ms 100 --every-ms 200 --count 8
 pid=$(fl privs .pid)
 sleep 1.5
