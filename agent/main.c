@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <linux/capability.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -239,7 +238,6 @@ static int on_event(void *ctx, void *data, size_t len)
 		if (!lw_model_is_loop(&a->model, ev.hdr.pid, ev.hdr.tid, ev.hdr.comm))
 			break;
 		lw_stall_from_event(&ev.stall, &s);
-		lw_probes_poll_stacks(&a->probes);
 		if (lw_stacks_for_window(&a->stacks, ev.hdr.tid, ev.stall.started_ns,
 					 s.cause == LW_CAUSE_BLOCKED, ev.hdr.ts_ns, true, &a->stk_out))
 			s.stacks = &a->stk_out;
@@ -610,9 +608,6 @@ int main(int argc, char **argv)
 	lw_unwinder_init(&a.unwinder);
 	if (lw_stacks_init(&a.stacks, unwind_capture, &a.unwinder))
 		a.opt.stacks = false;
-	/* the kernel stacks' names: /proc/kallsyms shows addresses to CAP_SYSLOG */
-	if (a.opt.stacks)
-		lw_privs_keep(CAP_SYSLOG);
 
 	rc = lw_probes_start(&a.probes, &a.opt, on_event, &a);
 	if (rc) {
@@ -626,6 +621,9 @@ int main(int argc, char **argv)
 		return EXIT_HOST;
 	}
 	lw_selfstat_init(&a.self);
+	/* the kernel stacks' names, before the privileges that show them go */
+	if (a.opt.stacks)
+		lw_unwinder_preload(&a.unwinder);
 	lw_info("attached %u probes%s; watching %s", a.probes.attached,
 		a.probes.skipped ? " (some off, see above)" : "",
 		a.opt.npids ? "the given pids" : a.opt.comm[0] ? a.opt.comm : "every process");

@@ -40,10 +40,11 @@ struct {
 	__type(value, struct lw_stk_thread);
 } lw_stk_threads SEC(".maps");
 
-/* 4 MiB: about 240 captures in flight. */
+/* 2 MiB: about 120 captures in flight (the agent maps it twice over, so
+ * its RSS counts 4 MiB). */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 1 << 22);
+	__uint(max_entries, 1 << 21);
 } lw_stk_events SEC(".maps");
 
 /* Set by the agent: half of --stall-ms. */

@@ -669,15 +669,14 @@ int lw_probes_start(struct lw_probes *p, const struct lw_options *o, lw_event_fn
 		lw_probes_ready_seed(p, o);
 	if (p->hooks[LW_HK_SAMPLE].on)
 		lw_probes_stacks_sample(p);
-	/* the stack records' ring first: a stall finds its stacks read */
+	/* the stack records' ring first: a stall finds the stacks of its
+	 * window read (they were written at least a sleep before it) */
 	p->rb = ring_buffer__new(bpf_map__fd(p->skel->maps.lw_stk_events), fn, ctx, NULL);
 	if (p->rb && ring_buffer__add(p->rb, bpf_map__fd(p->skel->maps.lw_events), fn, ctx)) {
 		ring_buffer__free(p->rb);
 		p->rb = NULL;
 	}
-	if (p->rb)
-		p->rb_stk = ring_buffer__new(bpf_map__fd(p->skel->maps.lw_stk_events), fn, ctx, NULL);
-	if (!p->rb || !p->rb_stk) {
+	if (!p->rb) {
 		err = errno ? -errno : -ENOMEM;
 		lw_err("failed to create ring buffer: %s", strerror(-err));
 		goto fail;
@@ -702,8 +701,6 @@ void lw_probes_detections(const struct lw_probes *p, struct lw_detections *out)
 void lw_probes_stop(struct lw_probes *p)
 {
 	ring_buffer__free(p->rb);
-	ring_buffer__free(p->rb_stk);
-	p->rb_stk = NULL;
 	lw_probes_stacks_stop(p);
 	for (int i = 0; i < 3; i++) {
 		bpf_link__destroy(p->bp_sweep[i]);
@@ -725,10 +722,6 @@ int lw_probes_poll(struct lw_probes *p)
 	return ring_buffer__consume(p->rb);
 }
 
-int lw_probes_poll_stacks(struct lw_probes *p)
-{
-	return p->rb_stk ? ring_buffer__consume(p->rb_stk) : 0;
-}
 
 uint64_t lw_probes_next_epoch(struct lw_probes *p)
 {

@@ -20,7 +20,6 @@ typedef int (*lw_event_fn)(void *ctx, void *data, size_t len);
 struct lw_probes {
 	struct loopwatch_bpf *skel;
 	struct ring_buffer *rb;		/* stack records, then the others */
-	struct ring_buffer *rb_stk;	/* stack records alone (lw_probes_poll_stacks) */
 	int *sample_fds;		/* cpu-clock perf events, one per CPU */
 	struct bpf_link **sample_links;
 	int nsample;
@@ -43,8 +42,6 @@ void lw_probes_stop(struct lw_probes *p);
 void lw_probes_detections(const struct lw_probes *p, struct lw_detections *out);
 int lw_probes_ring_fd(const struct lw_probes *p);
 int lw_probes_poll(struct lw_probes *p);
-/* Read the stack records queued so far (a stall whose stacks are not in yet). */
-int lw_probes_poll_stacks(struct lw_probes *p);
 /* Start a new epoch for per-interval maxima; returns the one that ended. */
 uint64_t lw_probes_next_epoch(struct lw_probes *p);
 void lw_probes_set_stall_ms(struct lw_probes *p, unsigned int ms);

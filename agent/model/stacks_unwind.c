@@ -44,12 +44,14 @@ struct lw_name_slot {
 
 struct lw_ksym {
 	uint64_t addr;
-	char *name;		/* "name" or "name [module]" */
+	uint32_t name;		/* offset in the arena: "name" or "name (module)" */
 };
 
 struct lw_ksyms {
 	struct lw_ksym *s;
 	size_t n;
+	char *arena;		/* the names, NUL-separated */
+	size_t used, cap;
 };
 
 static uint64_t mono_ns(void)
@@ -283,9 +285,8 @@ static void ksyms_free(struct lw_ksyms *k)
 {
 	if (!k)
 		return;
-	for (size_t i = 0; i < k->n; i++)
-		free(k->s[i].name);
 	free(k->s);
+	free(k->arena);
 	free(k);
 }
 
@@ -512,8 +513,44 @@ static int ksym_cmp(const void *a, const void *b)
 	return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
-/* Text symbols of the kernel and its modules; an unprivileged reader sees
- * only zeroes, which name nothing. */
+static bool ksym_add(struct lw_ksyms *k, size_t *cap, uint64_t addr, const char *name,
+		     size_t nlen, const char *mod, size_t mlen)
+{
+	size_t need = nlen + (mlen ? mlen + 3 : 0) + 1;
+
+	if (k->n == *cap) {
+		size_t nc = *cap ? *cap * 2 : 65536;
+		struct lw_ksym *ns = realloc(k->s, nc * sizeof(*ns));
+
+		if (!ns)
+			return false;
+		k->s = ns;
+		*cap = nc;
+	}
+	if (k->used + need > k->cap) {
+		size_t nc = k->cap ? k->cap * 2 : 1u << 20;
+		char *na;
+
+		while (nc < k->used + need)
+			nc *= 2;
+		if (nc > UINT32_MAX || !(na = realloc(k->arena, nc)))
+			return false;
+		k->arena = na;
+		k->cap = nc;
+	}
+	k->s[k->n].addr = addr;
+	k->s[k->n].name = (uint32_t)k->used;
+	if (mlen)
+		k->used += (size_t)sprintf(k->arena + k->used, "%.*s (%.*s)", (int)nlen, name,
+					   (int)mlen, mod) + 1;
+	else
+		k->used += (size_t)sprintf(k->arena + k->used, "%.*s", (int)nlen, name) + 1;
+	k->n++;
+	return true;
+}
+
+/* Text symbols of the kernel and its modules ("addr type name [module]"),
+ * read once at start while the agent may still see their addresses. */
 static struct lw_ksyms *ksyms_load(const char *path)
 {
 	struct lw_ksyms *k = calloc(1, sizeof(*k));
@@ -527,35 +564,43 @@ static struct lw_ksyms *ksyms_load(const char *path)
 	if (!f)
 		return k;
 	while (fgets(line, sizeof(line), f)) {
-		unsigned long long addr;
-		char type, name[256], mod[128] = "";
-		struct lw_ksym *ns;
+		char *p = line, *name, *mod = NULL;
+		size_t nlen, mlen = 0;
+		uint64_t addr = strtoull(p, &p, 16);
 
-		if (sscanf(line, "%llx %c %255s [%127[^]]]", &addr, &type, name, mod) < 3 || !addr)
+		if (!addr || p[0] != ' ' || !strchr("tTwW", p[1]) || p[2] != ' ')
 			continue;
-		if (type != 't' && type != 'T' && type != 'w' && type != 'W')
-			continue;
-		if (k->n == cap) {
-			cap = cap ? cap * 2 : 65536;
-			ns = realloc(k->s, cap * sizeof(*ns));
-			if (!ns)
-				break;
-			k->s = ns;
+		name = p + 3;
+		nlen = strcspn(name, " \t\n");
+		if (name[nlen] == '\t' || name[nlen] == ' ') {
+			mod = strchr(name + nlen, '[');
+			if (mod)
+				mlen = strcspn(++mod, "]\n");
 		}
-		k->s[k->n].addr = addr;
-		if (mod[0]) {
-			k->s[k->n].name = malloc(strlen(name) + strlen(mod) + 4);
-			if (k->s[k->n].name)
-				sprintf(k->s[k->n].name, "%s (%s)", name, mod);
-		} else {
-			k->s[k->n].name = strdup(name);
-		}
-		if (k->s[k->n].name)
-			k->n++;
+		if (!ksym_add(k, &cap, addr, name, nlen, mod, mlen))
+			break;
 	}
 	fclose(f);
 	qsort(k->s, k->n, sizeof(*k->s), ksym_cmp);
+	/* what the doubling left over */
+	if (k->n) {
+		struct lw_ksym *s = realloc(k->s, k->n * sizeof(*s));
+		char *a = realloc(k->arena, k->used);
+
+		if (s)
+			k->s = s;
+		if (a) {
+			k->arena = a;
+			k->cap = k->used;
+		}
+	}
 	return k;
+}
+
+void lw_unwinder_preload(struct lw_unwinder *u)
+{
+	if (!u->ksyms)
+		u->ksyms = ksyms_load(u->kallsyms_path);
 }
 
 /* A kernel symbol ends where the next begins. */
@@ -572,7 +617,7 @@ static void kname(struct lw_ksyms *k, uint64_t addr, char *out, size_t len)
 			hi = mid;
 	}
 	if (lo && lo < k->n) {
-		const char *n = k->s[lo - 1].name, *sp = strchr(n, ' ');
+		const char *n = k->arena + k->s[lo - 1].name, *sp = strchr(n, ' ');
 
 		if (sp)
 			snprintf(out, len, "%.*s+0x%" PRIx64 "%s", (int)(sp - n), n,

@@ -50,6 +50,10 @@ struct lw_unwinder {
 
 void lw_unwinder_init(struct lw_unwinder *u);
 void lw_unwinder_free(struct lw_unwinder *u);
+/* Read /proc/kallsyms now: at start, while the agent still has the
+ * privilege that shows its addresses, and before the first stall, which
+ * would otherwise wait for it (0.2 s here, seconds on a slow machine). */
+void lw_unwinder_preload(struct lw_unwinder *u);
 /* Read pid's mappings now (a loop process first seen, or after its exec),
  * so that its stacks can be named after it exits. */
 void lw_unwinder_seen(struct lw_unwinder *u, uint32_t pid);
