@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <elfutils/libdwfl.h>
+#include "model/stacks_ksyms.h"
 #include "model/stacks_unwind.h"
 
 /* Processes kept: each holds its Dwfl with the ELF files it opened. */
@@ -40,18 +41,6 @@ struct lw_uw_proc {
 struct lw_name_slot {
 	uint64_t mod, rel;
 	char name[LW_FRAME_LEN];
-};
-
-struct lw_ksym {
-	uint64_t addr;
-	uint32_t name;		/* offset in the arena: "name" or "name (module)" */
-};
-
-struct lw_ksyms {
-	struct lw_ksym *s;
-	size_t n;
-	char *arena;		/* the names, NUL-separated */
-	size_t used, cap;
 };
 
 static uint64_t mono_ns(void)
@@ -281,22 +270,13 @@ void lw_unwinder_init(struct lw_unwinder *u)
 	u->kallsyms_path = "/proc/kallsyms";
 }
 
-static void ksyms_free(struct lw_ksyms *k)
-{
-	if (!k)
-		return;
-	free(k->s);
-	free(k->arena);
-	free(k);
-}
-
 void lw_unwinder_free(struct lw_unwinder *u)
 {
 	for (size_t i = 0; i < u->nprocs; i++)
 		proc_free(u->procs[i]);
 	free(u->procs);
 	free(u->names);
-	ksyms_free(u->ksyms);
+	lw_ksyms_free(u->ksyms);
 	memset(u, 0, sizeof(*u));
 }
 
@@ -506,127 +486,10 @@ static int frame_cb(Dwfl_Frame *state, void *arg)
 	return ++f->n < LW_STACK_FRAMES ? DWARF_CB_OK : DWARF_CB_ABORT;
 }
 
-static int ksym_cmp(const void *a, const void *b)
-{
-	const struct lw_ksym *x = a, *y = b;
-
-	return x->addr < y->addr ? -1 : x->addr > y->addr;
-}
-
-static bool ksym_add(struct lw_ksyms *k, size_t *cap, uint64_t addr, const char *name,
-		     size_t nlen, const char *mod, size_t mlen)
-{
-	size_t need = nlen + (mlen ? mlen + 3 : 0) + 1;
-
-	if (k->n == *cap) {
-		size_t nc = *cap ? *cap * 2 : 65536;
-		struct lw_ksym *ns = realloc(k->s, nc * sizeof(*ns));
-
-		if (!ns)
-			return false;
-		k->s = ns;
-		*cap = nc;
-	}
-	if (k->used + need > k->cap) {
-		size_t nc = k->cap ? k->cap * 2 : 1u << 20;
-		char *na;
-
-		while (nc < k->used + need)
-			nc *= 2;
-		if (nc > UINT32_MAX || !(na = realloc(k->arena, nc)))
-			return false;
-		k->arena = na;
-		k->cap = nc;
-	}
-	k->s[k->n].addr = addr;
-	k->s[k->n].name = (uint32_t)k->used;
-	if (mlen)
-		k->used += (size_t)sprintf(k->arena + k->used, "%.*s (%.*s)", (int)nlen, name,
-					   (int)mlen, mod) + 1;
-	else
-		k->used += (size_t)sprintf(k->arena + k->used, "%.*s", (int)nlen, name) + 1;
-	k->n++;
-	return true;
-}
-
-/* Text symbols of the kernel and its modules ("addr type name [module]"),
- * read once at start while the agent may still see their addresses. */
-static struct lw_ksyms *ksyms_load(const char *path)
-{
-	struct lw_ksyms *k = calloc(1, sizeof(*k));
-	size_t cap = 0;
-	char line[512];
-	FILE *f;
-
-	if (!k)
-		return NULL;
-	f = fopen(path, "re");
-	if (!f)
-		return k;
-	while (fgets(line, sizeof(line), f)) {
-		char *p = line, *name, *mod = NULL;
-		size_t nlen, mlen = 0;
-		uint64_t addr = strtoull(p, &p, 16);
-
-		if (!addr || p[0] != ' ' || !strchr("tTwW", p[1]) || p[2] != ' ')
-			continue;
-		name = p + 3;
-		nlen = strcspn(name, " \t\n");
-		if (name[nlen] == '\t' || name[nlen] == ' ') {
-			mod = strchr(name + nlen, '[');
-			if (mod)
-				mlen = strcspn(++mod, "]\n");
-		}
-		if (!ksym_add(k, &cap, addr, name, nlen, mod, mlen))
-			break;
-	}
-	fclose(f);
-	qsort(k->s, k->n, sizeof(*k->s), ksym_cmp);
-	/* what the doubling left over */
-	if (k->n) {
-		struct lw_ksym *s = realloc(k->s, k->n * sizeof(*s));
-		char *a = realloc(k->arena, k->used);
-
-		if (s)
-			k->s = s;
-		if (a) {
-			k->arena = a;
-			k->cap = k->used;
-		}
-	}
-	return k;
-}
-
 void lw_unwinder_preload(struct lw_unwinder *u)
 {
 	if (!u->ksyms)
-		u->ksyms = ksyms_load(u->kallsyms_path);
-}
-
-/* A kernel symbol ends where the next begins. */
-static void kname(struct lw_ksyms *k, uint64_t addr, char *out, size_t len)
-{
-	size_t lo = 0, hi = k ? k->n : 0;
-
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-
-		if (k->s[mid].addr <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo && lo < k->n) {
-		const char *n = k->arena + k->s[lo - 1].name, *sp = strchr(n, ' ');
-
-		if (sp)
-			snprintf(out, len, "%.*s+0x%" PRIx64 "%s", (int)(sp - n), n,
-				 addr - k->s[lo - 1].addr, sp);
-		else
-			snprintf(out, len, "%s+0x%" PRIx64 " (kernel)", n, addr - k->s[lo - 1].addr);
-		return;
-	}
-	snprintf(out, len, "0x%" PRIx64 " (kernel)", addr);
+		u->ksyms = lw_ksyms_load(u->kallsyms_path);
 }
 
 static void kernel_stack(struct lw_unwinder *u, const struct lw_stk_capture *c, struct lw_stack *k)
@@ -639,14 +502,14 @@ static void kernel_stack(struct lw_unwinder *u, const struct lw_stk_capture *c, 
 	if (!n)
 		return;
 	if (!u->ksyms)
-		u->ksyms = ksyms_load(u->kallsyms_path);
+		u->ksyms = lw_ksyms_load(u->kallsyms_path);
 	for (unsigned int i = 0; i < n && i < LW_STK_KFRAMES && k->n < LW_STACK_FRAMES; i++) {
 		char *f = k->frame[k->n];
 
 		if (!c->k_ips[i])
 			break;
 		/* return addresses: the call is the byte before */
-		kname(u->ksyms, c->k_ips[i] - 1, f, LW_FRAME_LEN);
+		lw_ksyms_name(u->ksyms, c->k_ips[i] - 1, f, LW_FRAME_LEN);
 		/* the probe's own frames, up to the tracepoint, say nothing */
 		if (probe && (!strncmp(f, "bpf_", 4) || !strncmp(f, "__bpf_", 6) ||
 			      !strncmp(f, "__traceiter_", 12) || strstr(f, " (bpf)")))

@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include "model/stacks.h"
+#include "model/stacks_ksyms.h"
 
 #define MS 1000000ull
 #define W1 (1000 * MS)
@@ -222,6 +223,42 @@ static void bounded_and_malformed(void **state)
 	lw_stacks_free(&st);
 }
 
+/* Kernel names from a kallsyms of our own: text symbols only, each ending
+ * where the next begins; an unprivileged reader's zeroes name nothing. */
+static void kernel_frames_named_by_kallsyms(void **state)
+{
+	char path[] = "/tmp/lw-test-kallsyms.XXXXXX", name[LW_FRAME_LEN];
+	int fd = mkstemp(path);
+	FILE *f = fdopen(fd, "w");
+	struct lw_ksyms *k;
+
+	(void)state;
+	assert_non_null(f);
+	fputs("ffffffff81000000 T _stext\n"
+	      "ffffffff81000100 t do_nanosleep\n"
+	      "ffffffff81000180 D some_data\n"
+	      "ffffffff81000200 t nft_do_chain\t[nf_tables]\n"
+	      "ffffffff81000300 T schedule\n"
+	      "0000000000000000 T hidden\n", f);
+	fclose(f);
+	k = lw_ksyms_load(path);
+	unlink(path);
+	assert_non_null(k);
+	lw_ksyms_name(k, 0xffffffff81000150ull, name, sizeof(name));
+	assert_string_equal(name, "do_nanosleep+0x50 (kernel)");
+	/* data is no end: the text symbol runs on to the next text symbol */
+	lw_ksyms_name(k, 0xffffffff810001c0ull, name, sizeof(name));
+	assert_string_equal(name, "do_nanosleep+0xc0 (kernel)");
+	lw_ksyms_name(k, 0xffffffff81000210ull, name, sizeof(name));
+	assert_string_equal(name, "nft_do_chain+0x10 (nf_tables)");
+	/* before the first and in the last (no end known): addresses */
+	lw_ksyms_name(k, 0xffffffff80000000ull, name, sizeof(name));
+	assert_string_equal(name, "0xffffffff80000000 (kernel)");
+	lw_ksyms_name(k, 0xffffffff81000310ull, name, sizeof(name));
+	assert_string_equal(name, "0xffffffff81000310 (kernel)");
+	lw_ksyms_free(k);
+}
+
 /* The real unwinder, on this process. */
 
 /* Size of a function of this executable, by libelf from its .symtab. */
@@ -383,6 +420,7 @@ int main(void)
 		cmocka_unit_test(cpu_stall_gets_the_most_frequent_sampled_stack),
 		cmocka_unit_test(many_distinct_stacks_still_count_the_top_one),
 		cmocka_unit_test(bounded_and_malformed),
+		cmocka_unit_test(kernel_frames_named_by_kallsyms),
 		cmocka_unit_test(frames_are_named_only_inside_their_symbol),
 		cmocka_unit_test(unwinds_a_captured_stack_by_its_cfi),
 	};
