@@ -193,13 +193,13 @@ static void proc_free(struct lw_uw_proc *p)
 }
 
 /* The mappings, from a fresh read of /proc/PID/maps when it can be had,
- * else the copy kept from before. */
+ * else the copy kept from before. Only the text: its Dwfl is made when a
+ * stack needs it (proc_ready), so that a process merely seen costs a read. */
 static void proc_load(struct lw_uw_proc *p, bool reread)
 {
 	char path[64];
 	size_t len = 0;
 	char *maps = NULL;
-	FILE *f;
 
 	if (reread || !p->maps) {
 		struct stat theirs, ours;
@@ -211,15 +211,20 @@ static void proc_load(struct lw_uw_proc *p, bool reread)
 		if (maps && !stat(path, &theirs) && !stat("/", &ours))
 			p->same_root = theirs.st_dev == ours.st_dev && theirs.st_ino == ours.st_ino;
 	}
-	if (maps) {
-		free(p->maps);
-		p->maps = maps;
-		p->maps_len = len;
-	} else if (p->dwfl) {
+	if (!maps)
 		return;		/* gone: what we had is all there is */
-	}
+	free(p->maps);
+	p->maps = maps;
+	p->maps_len = len;
 	proc_drop_dwfl(p);
-	if (!p->maps || !p->maps_len)
+}
+
+/* Its Dwfl, from the mappings kept. */
+static void proc_ready(struct lw_uw_proc *p)
+{
+	FILE *f;
+
+	if (p->dwfl || !p->maps || !p->maps_len)
 		return;
 	p->dwfl = dwfl_begin(&dwfl_cbs);
 	if (!p->dwfl)
@@ -420,11 +425,16 @@ static void name_cached(struct lw_unwinder *u, Dwfl_Module *m, uint64_t addr, ch
 static void name_in(struct lw_unwinder *u, struct lw_uw_proc *p, uint64_t addr, char *out,
 		    size_t len)
 {
-	Dwfl_Module *m = p && p->dwfl ? dwfl_addrmodule(p->dwfl, addr) : NULL;
+	Dwfl_Module *m;
 	const struct lw_jit_sym *j;
+
+	if (p)
+		proc_ready(p);
+	m = p && p->dwfl ? dwfl_addrmodule(p->dwfl, addr) : NULL;
 
 	if (!m && p && p->maps_read_ns + LW_UW_REREAD_NS < mono_ns()) {
 		proc_load(p, true);
+		proc_ready(p);
 		m = p->dwfl ? dwfl_addrmodule(p->dwfl, addr) : NULL;
 	}
 	if (!m) {
@@ -530,9 +540,13 @@ unsigned int lw_unwind(struct lw_unwinder *u, const struct lw_stk_capture *c, st
 
 	u->unwinds++;
 	user->n = 0;
+	if (p)
+		proc_ready(p);
 	if (p && p->dwfl && !dwfl_addrmodule(p->dwfl, c->regs[LW_STK_REG_IP]) &&
-	    p->maps_read_ns + LW_UW_REREAD_NS < mono_ns())
+	    p->maps_read_ns + LW_UW_REREAD_NS < mono_ns()) {
 		proc_load(p, true);
+		proc_ready(p);
+	}
 	if (p && p->attached) {
 		p->cur = c;
 		dwfl_getthread_frames(p->dwfl, (pid_t)c->hdr.tid, frame_cb, &f);
