@@ -33,7 +33,7 @@ CFLAGS := -O2 -g $(WARN) -D_GNU_SOURCE -std=gnu11 $(SANFLAGS) $(EXTRA_CFLAGS)
 CPPFLAGS := -Iinclude -Iagent -I$(BUILD) -MMD -MP
 LDFLAGS := $(SANFLAGS)
 # Libraries the plain-C core may need; the agent adds libbpf's.
-CORE_LIBS := -lncursesw -linih -lelf -lm
+CORE_LIBS := -lncursesw -linih -ldw -lelf -lm
 AGENT_LIBS := -lbpf -lelf -lz $(CORE_LIBS)
 
 # clang -target bpf lacks the host's system include paths; pass them on.

@@ -27,6 +27,7 @@
 #include "model/record.h"
 #include "model/runtime.h"
 #include "model/stall.h"
+#include "model/stacks.h"
 #include "settings/options.h"
 #include "settings/reload.h"
 #include "util/log.h"
@@ -51,6 +52,11 @@ struct agent {
 	struct lw_record rec;		/* the interval being closed */
 	struct lw_views views;
 	struct lw_detections det;	/* what the kernel allowed, as attached */
+	struct lw_stacks stacks;	/* the stacks of stalls (agent/model/stacks.h) */
+	struct lw_unwinder unwinder;
+	struct lw_stall_stacks stk_out;	/* the stall being reported */
+	struct lw_stall_stacks *open_stk;	/* one per stall in progress of the tick */
+	size_t open_stk_cap;
 	int starve_fd;		/* armed while undrained sockets are watched */
 	bool starve_armed;
 	enum lw_view view;
@@ -206,10 +212,21 @@ static unsigned int classify(void *ctx, uint32_t pid, uint32_t tid, struct lw_ex
 	enum lw_runtime was = *rt;
 	unsigned int f = lw_rt_classify(&a->rt, pid, tid, id, rt);
 
+	/* the mappings of a process first seen or just exec'd, kept to name
+	 * its stacks should it exit before they are reported */
+	if ((f & LW_RT_F_NEW) && a->opt.stacks)
+		lw_unwinder_seen(&a->unwinder, pid);
+
 	if (*rt != was || ((f & LW_RT_F_NEW) && !lw_runtime_loops(*rt)))
 		lw_debug("pid %u: runtime %s%s", pid, lw_runtime_name(*rt),
 			 lw_runtime_loops(*rt) ? "" : ", not measured as loops");
 	return f;
+}
+
+static unsigned int unwind_capture(void *ctx, const struct lw_stk_capture *c,
+				   struct lw_stack *user, struct lw_stack *kernel)
+{
+	return lw_unwind(ctx, c, user, kernel);
 }
 
 /* One ring-buffer record: into the model, then as an event to every view. */
@@ -220,10 +237,15 @@ static int on_event(void *ctx, void *data, size_t len)
 	struct lw_event_rec e;
 	struct lw_stall s;
 	struct timespec now;
-	int type = lw_decode(data, len, &ev);
+	int type;
 	bool report = false;
 
 	a->model.events++;
+	if (lw_stacks_is_record(data, len)) {
+		lw_stacks_add(&a->stacks, data, len);
+		return 0;
+	}
+	type = lw_decode(data, len, &ev);
 	if (type < 0) {
 		lw_debug("dropped a malformed record of %zu bytes", len);
 		return 0;
@@ -235,6 +257,9 @@ static int on_event(void *ctx, void *data, size_t len)
 		if (!lw_model_is_loop(&a->model, ev.hdr.pid, ev.hdr.tid, ev.hdr.comm))
 			break;
 		lw_stall_from_event(&ev.stall, &s);
+		if (lw_stacks_for_window(&a->stacks, ev.hdr.tid, ev.stall.started_ns,
+					 s.cause == LW_CAUSE_BLOCKED, ev.hdr.ts_ns, true, &a->stk_out))
+			s.stacks = &a->stk_out;
 		s.kind = lw_stall_kind_of(&s, lw_rd_shared_wait(&a->ready, ev.hdr.pid, ev.hdr.tid));
 		lw_model_add_stall(&a->model, ev.hdr.pid, ev.hdr.tid, ev.hdr.comm, &s);
 		lw_event_rec_stall(&e, &now, &ev.hdr, &s);
@@ -295,11 +320,24 @@ static void find_open_stalls(struct agent *a)
 				lw_open_threshold_ns(a->opt.stall_ms, a->opt.interval_s));
 	if (n < 0)
 		lw_warn("out of memory checking open busy windows; stalls in progress are not reported this interval");
+	if (n > 0 && (size_t)n > a->open_stk_cap) {
+		struct lw_stall_stacks *g = realloc(a->open_stk, (size_t)n * sizeof(*g));
+
+		if (g) {
+			a->open_stk = g;
+			a->open_stk_cap = (size_t)n;
+		}
+	}
 	for (int i = 0; i < n; i++) {
 		struct lw_open_stall *o = &a->open.out[i];
 
 		o->s.kind = lw_stall_kind_of(&o->s, lw_rd_shared_wait(&a->ready, o->hdr.pid, o->hdr.tid));
 		lw_open_started(o, mono_ns, &now, &started);
+		/* each its own: the views see them all at the end of the tick */
+		if ((size_t)i < a->open_stk_cap &&
+		    lw_stacks_for_window(&a->stacks, o->hdr.tid, o->started_ns,
+					 o->s.cause == LW_CAUSE_BLOCKED, mono_ns, false, &a->open_stk[i]))
+			o->s.stacks = &a->open_stk[i];
 		lw_event_rec_open(&e, &now, o, &started);
 		if (lw_record_add(&a->rec, &e))
 			lw_warn("out of memory recording a stall in progress of pid %u", o->hdr.pid);
@@ -559,6 +597,15 @@ static void cleanup(struct agent *a)
 	lw_alerts_free(&a->alerts);
 	lw_record_free(&a->rec);
 	lw_settings_free(&a->settings);
+	if (a->stacks.unwinds)
+		lw_info("stacks: %llu records, %llu unwound: the first in %.0f us, then %.1f us each",
+			(unsigned long long)a->stacks.records, (unsigned long long)a->stacks.unwinds,
+			(double)a->stacks.first_unwind_ns / 1e3,
+			a->stacks.unwinds > 1 ? (double)(a->stacks.unwind_ns - a->stacks.first_unwind_ns) /
+							1e3 / (double)(a->stacks.unwinds - 1) : 0.0);
+	lw_stacks_free(&a->stacks);
+	lw_unwinder_free(&a->unwinder);
+	free(a->open_stk);
 	if (a->epfd >= 0)
 		close(a->epfd);
 	if (a->tick_fd >= 0)
@@ -614,6 +661,9 @@ int main(int argc, char **argv)
 	a.model.classify = classify;
 	a.model.classify_ctx = &a;
 	lw_rd_init(&a.ready, a.opt.starve_ms);
+	lw_unwinder_init(&a.unwinder);
+	if (lw_stacks_init(&a.stacks, unwind_capture, &a.unwinder))
+		a.opt.stacks = false;
 
 	rc = lw_probes_start(&a.probes, &a.opt, on_event, &a);
 	if (rc) {
@@ -628,6 +678,9 @@ int main(int argc, char **argv)
 		return EXIT_HOST;
 	}
 	lw_selfstat_init(&a.self);
+	/* the kernel stacks' names, before the privileges that show them go */
+	if (a.opt.stacks)
+		lw_unwinder_preload(&a.unwinder);
 	lw_info("attached %u probes%s; watching %s", a.probes.attached,
 		a.probes.skipped ? " (some off, see above)" : "",
 		a.opt.npids ? "the given pids" : a.opt.comm[0] ? a.opt.comm : "every process");

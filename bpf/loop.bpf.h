@@ -31,6 +31,7 @@ static __always_inline void loop_emit_stall(struct lw_thread *t, __u32 tid, __u6
 	e->runq_ns = t->runq_ns;
 	e->blocked_ns = t->blocked_ns;
 	__builtin_memcpy(e->sys, t->sys, sizeof(e->sys));
+	e->started_ns = t->wait_exit_ns;
 	bpf_ringbuf_submit(e, 0);
 }
 

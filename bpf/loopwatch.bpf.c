@@ -15,6 +15,7 @@
 #include "loop.bpf.h"
 #include "ready.bpf.h"
 #include "backpressure.bpf.h"
+#include "stacks.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 

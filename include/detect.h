@@ -15,7 +15,12 @@ enum lw_detect {
 	LW_DETECT_READINESS = 1u << 1,
 	LW_DETECT_BACKPRESSURE = 1u << 2,
 	LW_DETECT_ALL = (1u << 3) - 1,
+	/* The stacks of stalls: not a --detect family but --no-stacks (on by
+	 * default); their programs are their own (bpf/stacks.bpf.h). */
+	LW_DETECT_STACKS = 1u << 3,
 };
+/* Families with a bit above: the loader's and the detections' arrays. */
+#define LW_FAMILIES 4
 
 /* How epoll waits are hooked (--hooks). */
 enum lw_hooks {

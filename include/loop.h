@@ -113,7 +113,8 @@ struct lw_stall_event {
 	__u64 runq_ns;
 	__u64 blocked_ns;
 	struct lw_sys_slot sys[LW_SYS_SLOTS];
+	__u64 started_ns;	/* the window's start: names its stack records */
 };
-_Static_assert(sizeof(struct lw_stall_event) == 136, "lw_stall_event layout");
+_Static_assert(sizeof(struct lw_stall_event) == 144, "lw_stall_event layout");
 
 #endif

@@ -21,6 +21,8 @@ static const char *const hook_names[LW_HK_MAX] = {
 	[LW_HK_SYNACK] = "tcp_retransmit_synack",
 	[LW_HK_EXCEED] = "sock_exceed_buf_limit",
 	[LW_HK_SWEEP] = "socket_sweep",
+	[LW_HK_STACKS] = "stack_capture",
+	[LW_HK_SAMPLE] = "stack_sample",
 };
 
 #define H(x) (1u << LW_HK_##x)
@@ -56,6 +58,10 @@ static const struct {
 	[LW_DET_RETRANSMITS] = { "retransmits", LW_DETECT_BACKPRESSURE, H(RETRANS), H(SYNACK),
 				 false },
 	[LW_DET_FD_HEADROOM] = { "fd_headroom", LW_DETECT_BACKPRESSURE, H(SWEEP), 0, false },
+	/* blocked stalls' stacks need the capture, the others' the sampler:
+	 * either alone is degraded */
+	[LW_DET_STACKS] = { "stacks", LW_DETECT_STACKS, H(WAIT) | H(SWITCH), H(STACKS) | H(SAMPLE),
+			    true },
 };
 
 const char *lw_det_name(enum lw_det_id d)
@@ -101,7 +107,7 @@ static unsigned int family_bit(uint32_t family)
 }
 
 void lw_detections_compute(struct lw_detections *out, const struct lw_hook_state hooks[LW_HK_MAX],
-			   uint32_t families, uint32_t asked, const char *const family_why[3])
+			   uint32_t families, uint32_t asked, const char *const family_why[LW_FAMILIES])
 {
 	uint32_t on = 0;
 
@@ -117,7 +123,7 @@ void lw_detections_compute(struct lw_detections *out, const struct lw_hook_state
 		if (!(families & dets[d].family)) {
 			x->state = LW_DET_OFF;
 			snprintf(x->why, sizeof(x->why), "%s",
-				 fb < 3 && family_why[fb] ? family_why[fb] : "not asked for (--detect)");
+				 fb < LW_FAMILIES && family_why[fb] ? family_why[fb] : "not asked for (--detect)");
 			continue;
 		}
 		if ((on & dets[d].required) != dets[d].required ||

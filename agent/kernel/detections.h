@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "detect.h"
 
 enum lw_hook_id {
 	LW_HK_WAIT,		/* epoll wait entry and return */
@@ -29,6 +30,8 @@ enum lw_hook_id {
 	LW_HK_SYNACK,		/* SYN-ACK retransmits */
 	LW_HK_EXCEED,		/* protocol memory pressure */
 	LW_HK_SWEEP,		/* the per-interval descriptor and socket sweep */
+	LW_HK_STACKS,		/* sched_switch, for the stacks of blocked stalls */
+	LW_HK_SAMPLE,		/* cpu-clock perf events, for the stacks of cpu stalls */
 	LW_HK_MAX,
 };
 
@@ -43,6 +46,7 @@ enum lw_det_id {
 	LW_DET_DROPS,
 	LW_DET_RETRANSMITS,
 	LW_DET_FD_HEADROOM,
+	LW_DET_STACKS,
 	LW_DET_MAX,
 };
 
@@ -78,6 +82,6 @@ const char *lw_det_describe(const struct lw_detection *d, char *buf, size_t len)
  * why family bit i is off (NULL: not asked for with --detect).
  */
 void lw_detections_compute(struct lw_detections *out, const struct lw_hook_state hooks[LW_HK_MAX],
-			   uint32_t families, uint32_t asked, const char *const family_why[3]);
+			   uint32_t families, uint32_t asked, const char *const family_why[LW_FAMILIES]);
 
 #endif

@@ -16,6 +16,7 @@
 #include "kernel/probes_detach.h"
 #include "kernel/probes_kernel.h"
 #include "kernel/probes_tidmap.h"
+#include "kernel/probes_stacks.h"
 #include "loopwatch.skel.h"
 
 #define TRACEFS "/sys/kernel/tracing"
@@ -155,6 +156,7 @@ static int ensure_tracefs(void)
 #define F_LOOP LW_DETECT_LOOP
 #define F_RD LW_DETECT_READINESS
 #define F_BP LW_DETECT_BACKPRESSURE
+#define F_STK LW_DETECT_STACKS
 
 /*
  * Programs and maps are named by their skeleton members, so the compiler
@@ -226,6 +228,9 @@ static const struct {
 	[LW_HK_SYNACK] = { F_BP, { { "tp_btf", { ONE(bp_retransmit_synack) } } } },
 	[LW_HK_EXCEED] = { F_BP, { { "tp_btf", { ONE(bp_exceed_buf) } } } },
 	[LW_HK_SWEEP] = { F_BP, { { "iter", { ONE(bp_sweep), ONE(bp_sweep_tcp), ONE(bp_sweep_udp) } } } },
+	/* their own programs: a kernel that refuses them costs only stacks */
+	[LW_HK_STACKS] = { F_STK, { { "tp_btf", { ONE(stk_sched_switch) } } } },
+	[LW_HK_SAMPLE] = { F_STK, { { "perf_event", { ONE(stk_sample) } } } },
 };
 
 /* The family each map serves: a map the kernel cannot create turns off its
@@ -249,6 +254,8 @@ static const struct {
 	{ MAP(lw_bp_procs), F_BP },
 	{ MAP(lw_bp_remotes), F_BP },
 	{ MAP(lw_bp_swept), F_BP },
+	{ MAP(lw_stk_threads), F_STK },
+	{ MAP(lw_stk_events), F_STK },
 };
 
 static struct bpf_program *skel_prog(const struct loopwatch_bpf *skel, size_t member)
@@ -271,7 +278,7 @@ struct hook_try {
 struct plan {
 	struct hook_try hk[LW_HK_MAX];
 	uint32_t families;
-	char family_why[3][LW_WHY_LEN];
+	char family_why[LW_FAMILIES][LW_WHY_LEN];
 };
 
 static int alt_index(enum lw_hook_id h, const char *path)
@@ -328,6 +335,8 @@ static struct bpf_program *plan_prog(const struct lw_probes *p, const struct pla
 static void plan_families(struct plan *pl, const struct lw_kernel *k, uint32_t detect)
 {
 	pl->families = detect | F_LOOP;
+	if (!(detect & F_STK))
+		snprintf(pl->family_why[3], LW_WHY_LEN, "turned off (--no-stacks)");
 	if ((pl->families & F_RD) && (!k->helper_loop || !k->task_storage || !k->helper_task_btf)) {
 		pl->families &= ~F_RD;
 		snprintf(pl->family_why[1], LW_WHY_LEN, "the kernel lacks %s",
@@ -404,7 +413,13 @@ static uint32_t map_family(const struct lw_probes *p, const char *name)
 	return F_LOOP;
 }
 
-static const char *const family_names[] = { "loop lag", "readiness", "backpressure" };
+static const char *const family_names[LW_FAMILIES] = { "loop lag", "readiness", "backpressure",
+							"stacks" };
+
+static unsigned int family_index(uint32_t fam)
+{
+	return fam == F_RD ? 1 : fam == F_BP ? 2 : fam == F_STK ? 3 : 0;
+}
 
 /*
  * A program of hook h was refused or would not attach: try the hook's next
@@ -558,6 +573,7 @@ static int open_skel(struct lw_probes *p, const struct lw_options *o, const stru
 	bpf_map__set_max_entries(p->skel->maps.lw_bp_swept, o->max_sockets);
 	bpf_map__set_max_entries(p->skel->maps.ready_threads, o->max_threads);
 	bpf_map__set_max_entries(p->skel->maps.ready_socks, o->max_sockets);
+	lw_probes_stacks_config(p, o, pl->families & F_STK);
 	/* by fd, by user data and by socket */
 	bpf_map__set_max_entries(p->skel->maps.ready_regs, 3 * o->max_sockets);
 	refuse_for_tests(p->skel->obj);
@@ -587,7 +603,8 @@ static int attach_all(struct lw_probes *p, const struct plan *pl, char *why, siz
 		struct bpf_link *link;
 
 		if (!bpf_program__autoload(prog) ||
-		    bpf_program__expected_attach_type(prog) == BPF_TRACE_ITER)
+		    bpf_program__expected_attach_type(prog) == BPF_TRACE_ITER ||
+		    bpf_program__type(prog) == BPF_PROG_TYPE_PERF_EVENT)
 			continue;
 		if (p->attached == LW_MAX_LINKS) {
 			snprintf(why, len, "more programs than links (LW_MAX_LINKS)");
@@ -633,7 +650,7 @@ int lw_probes_start(struct lw_probes *p, const struct lw_options *o, lw_event_fn
 		return -ENOTSUP;
 	}
 	snprintf(p->kernel, sizeof(p->kernel), "%s", k.release);
-	plan_families(&pl, &k, o->detect);
+	plan_families(&pl, &k, o->detect | (o->stacks ? F_STK : 0));
 	plan_order(&pl, o->hooks);
 
 	for (attempt = 0; attempt < LW_MAX_ATTEMPTS; attempt++) {
@@ -667,10 +684,10 @@ int lw_probes_start(struct lw_probes *p, const struct lw_options *o, lw_event_fn
 				goto fail;
 			}
 			pl.families &= ~fam;
-			snprintf(pl.family_why[fam == F_RD ? 1 : 2], LW_WHY_LEN,
+			snprintf(pl.family_why[family_index(fam)], LW_WHY_LEN,
 				 "map %.60s cannot be created: %.150s", refusal.map, refusal.why);
 			lw_warn("kernel cannot create map %s (%s): %s is off", refusal.map,
-				refusal.why, family_names[fam == F_RD ? 1 : 2]);
+				refusal.why, family_names[family_index(fam)]);
 			h = -2;
 		} else {
 			failed = refusal.prog;
@@ -715,8 +732,8 @@ int lw_probes_start(struct lw_probes *p, const struct lw_options *o, lw_event_fn
 	}
 	/* the sweep's links are made by its owner, which says if they fail */
 	p->families = pl.families;
-	p->asked = o->detect | F_LOOP;
-	for (int i = 0; i < 3; i++)
+	p->asked = o->detect | F_LOOP | (o->stacks ? F_STK : 0);
+	for (int i = 0; i < LW_FAMILIES; i++)
 		snprintf(p->family_why[i], sizeof(p->family_why[i]), "%s", pl.family_why[i]);
 	for (unsigned int i = 0; i < o->npids; i++) {
 		uint8_t one = 1;
@@ -724,9 +741,17 @@ int lw_probes_start(struct lw_probes *p, const struct lw_options *o, lw_event_fn
 		bpf_map__update_elem(p->skel->maps.lw_pid_filter, &o->pids[i], sizeof(o->pids[i]),
 				     &one, sizeof(one), BPF_ANY);
 	}
-	p->rb = ring_buffer__new(bpf_map__fd(p->skel->maps.lw_events), fn, ctx, NULL);
+	if (p->hooks[LW_HK_SAMPLE].on)
+		lw_probes_stacks_sample(p);
+	/* the stack records' ring first: a stall finds the stacks of its
+	 * window read (they were written at least a sleep before it) */
+	p->rb = ring_buffer__new(bpf_map__fd(p->skel->maps.lw_stk_events), fn, ctx, NULL);
+	if (p->rb && ring_buffer__add(p->rb, bpf_map__fd(p->skel->maps.lw_events), fn, ctx)) {
+		ring_buffer__free(p->rb);
+		p->rb = NULL;
+	}
 	if (!p->rb) {
-		err = -errno;
+		err = errno ? -errno : -ENOMEM;
 		lw_err("failed to create ring buffer: %s", strerror(-err));
 		goto fail;
 	}
@@ -740,9 +765,9 @@ fail:
 
 void lw_probes_detections(const struct lw_probes *p, struct lw_detections *out)
 {
-	const char *why[3];
+	const char *why[LW_FAMILIES];
 
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < LW_FAMILIES; i++)
 		why[i] = p->family_why[i][0] ? p->family_why[i] : NULL;
 	lw_detections_compute(out, p->hooks, p->families, p->asked, why);
 }
@@ -750,6 +775,7 @@ void lw_probes_detections(const struct lw_probes *p, struct lw_detections *out)
 void lw_probes_stop(struct lw_probes *p)
 {
 	ring_buffer__free(p->rb);
+	lw_probes_stacks_stop(p);
 	for (int i = 0; i < 3; i++) {
 		bpf_link__destroy(p->bp_sweep[i]);
 		p->bp_sweep[i] = NULL;
@@ -781,6 +807,7 @@ uint64_t lw_probes_next_epoch(struct lw_probes *p)
 void lw_probes_set_stall_ms(struct lw_probes *p, unsigned int ms)
 {
 	p->skel->data->lw_stall_ns = (uint64_t)ms * 1000000ull;
+	lw_probes_stacks_set_stall_ms(p, ms);
 }
 
 static bool thread_exited(const void *val)

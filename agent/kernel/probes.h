@@ -19,14 +19,17 @@ typedef int (*lw_event_fn)(void *ctx, void *data, size_t len);
 
 struct lw_probes {
 	struct loopwatch_bpf *skel;
-	struct ring_buffer *rb;
+	struct ring_buffer *rb;		/* stack records, then the others */
+	int *sample_fds;		/* cpu-clock perf events, one per CPU */
+	struct bpf_link **sample_links;
+	int nsample;
 	struct bpf_link *links[LW_MAX_LINKS];
 	struct bpf_link *bp_sweep[3];	/* task_file, tcp, udp: run by agent/kernel/probes_bp.c */
 	unsigned int attached, skipped;
 	/* what the kernel allowed: hooks on and the path of each, families on */
 	struct lw_hook_state hooks[LW_HK_MAX];
 	uint32_t families, asked;
-	char family_why[3][LW_WHY_LEN];
+	char family_why[LW_FAMILIES][LW_WHY_LEN];
 	char kernel[65];
 };
 

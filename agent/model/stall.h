@@ -20,6 +20,7 @@ struct lw_stall {
 	enum lw_cause cause;
 	char syscall[32];	/* for blocked: the call slept in longest; else "" */
 	enum lw_stall_kind kind;
+	const struct lw_stall_stacks *stacks;	/* NULL: none (agent/model/stacks.h) */
 };
 
 const char *lw_cause_name(enum lw_cause cause);

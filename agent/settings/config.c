@@ -151,6 +151,14 @@ static int set(struct parse *p, const struct lw_setting *k, const char *value)
 			c->opt.view = !strcmp(value, "top") ? LW_VIEW_TOP :
 				      !strcmp(value, "json") ? LW_VIEW_JSON : LW_VIEW_AUTO;
 		return 1;
+	case LW_T_BOOL:
+		if (strcmp(value, "true") && strcmp(value, "false")) {
+			fail(p, "invalid value '%s' for %s (%s)", value, k->key, k->value_help);
+			return 0;
+		}
+		if (apply)
+			*(bool *)((char *)&c->opt + k->offset) = !strcmp(value, "true");
+		return 1;
 	case LW_T_PATH:
 		if (strlen(value) >= sizeof(c->prom_file)) {
 			fail(p, "value for %s is too long", k->key);

@@ -193,6 +193,9 @@ static int apply(struct lw_options *o, const struct lw_setting *s, char *arg, ch
 	case LW_T_VIEW:
 		o->view = (enum lw_view)s->def;
 		return 0;
+	case LW_T_BOOL:
+		*(bool *)field = s->def != 0;
+		return 0;
 	case LW_T_PATH:
 		if (!*arg) {
 			snprintf(err, errlen, "%s needs a path", name);

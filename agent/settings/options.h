@@ -34,6 +34,7 @@ struct lw_options {
 	unsigned int max_series;
 	uint32_t detect;		/* enum lw_detect bits: families whose probes load */
 	enum lw_hooks hooks;		/* how epoll waits are hooked */
+	bool stacks;			/* the stacks of stalls (--no-stacks) */
 	int verbose;
 	/* which options the command line set, so a config file does not override them */
 	uint32_t set_mask;
@@ -63,6 +64,7 @@ enum lw_opt_bit {
 	LW_SET_PIDS = 1u << 10,
 	LW_SET_MAX_THREADS = 1u << 11,
 	LW_SET_MAX_SOCKETS = 1u << 12,
+	LW_SET_STACKS = 1u << 13,
 };
 
 enum lw_opt_result { LW_OPT_RUN = 0, LW_OPT_EXIT = 1 };

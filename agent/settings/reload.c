@@ -54,6 +54,7 @@ static void keep_fixed(struct lw_options *n, const struct lw_options *old, char 
 	FIXED(n->max_threads != old->max_threads, "max_threads");
 	FIXED(n->max_sockets != old->max_sockets, "max_sockets");
 	FIXED(n->starve_ms != old->starve_ms, "starve_ms");
+	FIXED(n->stacks != old->stacks, "stacks");
 #undef FIXED
 	n->npids = old->npids;
 	memcpy(n->pids, old->pids, sizeof(n->pids));
@@ -62,6 +63,7 @@ static void keep_fixed(struct lw_options *n, const struct lw_options *old, char 
 	n->max_threads = old->max_threads;
 	n->max_sockets = old->max_sockets;
 	n->starve_ms = old->starve_ms;
+	n->stacks = old->stacks;
 }
 
 int lw_settings_reload(struct lw_settings *s)

@@ -92,6 +92,11 @@ const struct lw_setting lw_settings[] = {
 	{ .flag = "hooks", .arg = "PATH", .type = LW_T_HOOKS, .def_text = "auto", OPT(hooks),
 	  .help = "how epoll waits are hooked: auto, fentry, kprobe or\n"
 		  "tracepoint (default auto: fentry where the kernel allows it)" },
+	{ .flag = "no-stacks", .type = LW_T_BOOL, .def = 0, .set_bit = LW_SET_STACKS, OPT(stacks),
+	  .help = "leave out the stacks of stalls (their capture and sampling)" },
+	{ .section = "output", .key = "stacks", .type = LW_T_BOOL, .def = 1, .set_bit = LW_SET_STACKS,
+	  OPT(stacks), .help = "the stacks of stalls: their capture, sampling and unwinding",
+	  .value_help = "true or false" },
 	{ .flag = "verbose", .short_flag = 'v', .type = LW_T_VERBOSE, OPT(verbose),
 	  .help = "debug messages, libbpf's included" },
 	{ .flag = "help", .short_flag = 'h', .type = LW_T_HELP, NOWHERE, .help = "this help" },
@@ -115,6 +120,8 @@ void lw_settings_defaults(void *base, enum lw_set_home home)
 			*(double *)field = s->def;
 		else if (s->type == LW_T_DETECT)
 			*(uint32_t *)field = (uint32_t)s->def;
+		else if (s->type == LW_T_BOOL && s->key)
+			*(bool *)field = s->def != 0;
 	}
 }
 
@@ -133,6 +140,8 @@ void lw_setting_default_str(const struct lw_setting *s, char *out, size_t len)
 		snprintf(out, len, "%s", s->def_text);
 	else if (s->type == LW_T_UINT || s->type == LW_T_RATIO)
 		snprintf(out, len, "%g", s->def);
+	else if (s->type == LW_T_BOOL && s->key)
+		snprintf(out, len, "%s", s->def ? "true" : "false");
 	else
 		snprintf(out, len, "%s", "");
 }

@@ -21,6 +21,7 @@ enum lw_set_type {
 	LW_T_PIDS,	/* a list of pids */
 	LW_T_COMM,	/* a command name */
 	LW_T_VIEW,	/* the view: auto, top or json; a flag sets it to def */
+	LW_T_BOOL,	/* true or false; a flag sets it to def */
 	LW_T_PATH,	/* the textfile's path */
 	LW_T_CMD,	/* the alert command */
 	LW_T_FILE,	/* the config file (a flag only) */

@@ -109,6 +109,18 @@ void lw_json_obj_end(struct lw_json *j)
 	j->need_comma = true;
 }
 
+void lw_json_str_array(struct lw_json *j, const char *k, const char *const *vals, size_t n)
+{
+	key(j, k);
+	put(j, "[", 1);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			put(j, ",", 1);
+		put_string(j, vals[i]);
+	}
+	put(j, "]", 1);
+}
+
 const char *lw_json_end(struct lw_json *j)
 {
 	put(j, "}\n", 2);

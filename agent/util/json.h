@@ -28,6 +28,8 @@ void lw_json_i64(struct lw_json *j, const char *key, int64_t val);
 void lw_json_num(struct lw_json *j, const char *key, double val);
 void lw_json_obj_begin(struct lw_json *j, const char *key);
 void lw_json_obj_end(struct lw_json *j);
+/* "key":["a","b",...] */
+void lw_json_str_array(struct lw_json *j, const char *key, const char *const *vals, size_t n);
 /* Close the object and return the line, newline included; NULL if failed. */
 const char *lw_json_end(struct lw_json *j);
 

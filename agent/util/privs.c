@@ -27,7 +27,8 @@ void lw_privs_keep(int cap)
 static int cap_get(uint64_t *eff, uint64_t *prm)
 {
 	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
-	struct __user_cap_data_struct d[2];
+	/* zeroed: valgrind takes capget to fill only the first (32 capabilities) */
+	struct __user_cap_data_struct d[2] = { { 0 }, { 0 } };
 
 	if (syscall(SYS_capget, &h, d))
 		return -errno;
@@ -112,6 +113,7 @@ static void names(uint64_t caps, char *out, size_t len)
 		{ CAP_SYS_PTRACE, "cap_sys_ptrace" }, { CAP_SYS_ADMIN, "cap_sys_admin" },
 		{ CAP_BPF, "cap_bpf" }, { CAP_PERFMON, "cap_perfmon" }, { CAP_KILL, "cap_kill" },
 		{ CAP_SYS_RESOURCE, "cap_sys_resource" }, { CAP_NET_ADMIN, "cap_net_admin" },
+		{ CAP_SYSLOG, "cap_syslog" },
 	};
 	size_t o = 0;
 

@@ -15,6 +15,12 @@
 #include "model/stall.h"
 
 /* JSON lines; each returns the line (newline included) or NULL. */
+/* A stall line's "stack", "kernel_stack" and "stack_samples" (nothing for NULL). */
+void lw_json_stall_stacks(struct lw_json *j, const struct lw_stall_stacks *st);
+/* The plain view's (and so the top view's) line under a stall: its stack,
+ * functions only, leaf first. */
+void lw_table_stall_stack(FILE *out, const struct lw_event_hdr *h,
+			  const struct lw_stall_stacks *st);
 const char *lw_json_stall(struct lw_json *j, const struct timespec *now,
 			  const struct lw_event_hdr *h, const struct lw_stall *s);
 /* A stall still open at a tick (agent/model/open_stall.h): the stall's fields so

@@ -24,6 +24,7 @@ static void stall_fields(struct lw_json *j, const struct lw_event_hdr *h, const 
 	if (s->syscall[0])
 		lw_json_str(j, "syscall", s->syscall);
 	lw_json_str(j, "kind", lw_stall_kind_name(s->kind));
+	lw_json_stall_stacks(j, s->stacks);
 }
 
 const char *lw_json_stall(struct lw_json *j, const struct timespec *now,

@@ -11,6 +11,7 @@ static void table_stall(FILE *out, const char *what, const struct lw_event_hdr *
 		s->part_ms[LW_CAUSE_CPU], s->part_ms[LW_CAUSE_RUNQUEUE],
 		s->part_ms[LW_CAUSE_BLOCKED], s->syscall[0] ? " in " : "", s->syscall,
 		s->kind == LW_KIND_PARKED ? "  parked (shared epoll, futex): no loop_lag" : "");
+	lw_table_stall_stack(out, h, s->stacks);
 }
 
 void lw_table_stall(FILE *out, const struct lw_event_hdr *h, const struct lw_stall *s)

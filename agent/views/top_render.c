@@ -187,6 +187,28 @@ static const char *state_name(enum lw_top_thread_state st)
 	return st == LW_TOP_EXITED ? "exited" : st == LW_TOP_WAITING ? "waiting" : "busy";
 }
 
+/* The process's last stall's stack, leaf first, while the screen has room
+ * for the events below it. Returns the next free line. */
+static int draw_stack(const struct lw_top_state *s, struct lw_grid *g, int y)
+{
+	const struct lw_top_stack *k = lw_top_state_stack(s, s->detail_pid);
+	char line[LW_TOP_LINE_LEN + 16];
+
+	if (!k)
+		return y;
+	if (k->samples)
+		snprintf(line, sizeof(line), "LAST STALL'S STACK (%u of %u samples)", k->samples,
+			 k->sampled);
+	else
+		snprintf(line, sizeof(line), "LAST STALL'S STACK");
+	put_line(g, y++, line, LW_GRID_BOLD);
+	for (unsigned int i = 0; i < k->n && y < g->h - 4; i++) {
+		snprintf(line, sizeof(line), "  %s", k->frame[i]);
+		put_line(g, y++, line, 0);
+	}
+	return y;
+}
+
 static void draw_detail(const struct lw_top_state *s, struct lw_grid *g)
 {
 	const struct lw_top_row *r = lw_top_state_row(s, s->detail_pid);
@@ -246,6 +268,7 @@ static void draw_detail(const struct lw_top_state *s, struct lw_grid *g)
 	}
 	if (!nthreads)
 		put_line(g, y++, "  no loop thread", 0);
+	y = draw_stack(s, g, y + 1);
 	y++;
 	draw_events(s, g, y, g->h - 1 - y, s->detail_pid);
 	put_line(g, g->h - 1, "Esc/Left back  q quit  p pause", LW_GRID_REVERSE);

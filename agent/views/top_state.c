@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 #include "model/hist.h"
+#include "model/stacks.h"
 #include "views/report.h"
 #include "views/top_state.h"
 
@@ -66,10 +67,51 @@ const struct lw_top_evline *lw_top_state_line(const struct lw_top_state *s, size
 
 /* The pane's line of an event: the plain view's line for it, an alert's
  * log line; the record, not the text, says whose it is. */
+const struct lw_top_stack *lw_top_state_stack(const struct lw_top_state *s, uint32_t pid)
+{
+	for (size_t i = 0; i < LW_TOP_STACKS; i++)
+		if (s->stacks[i].pid == pid && pid)
+			return &s->stacks[i];
+	return NULL;
+}
+
+/* A stall's stack, copied: the record's is gone after the call. */
+static void keep_stack(struct lw_top_state *s, uint32_t pid, const struct lw_stall *st)
+{
+	const struct lw_stall_stacks *k = st ? st->stacks : NULL;
+	struct lw_top_stack *t = NULL;
+
+	if (!k || !k->user.n)
+		return;
+	for (size_t i = 0; i < LW_TOP_STACKS && !t; i++)
+		if (s->stacks[i].pid == pid)
+			t = &s->stacks[i];
+	if (!t) {
+		/* the oldest slot; a free one has seq 0 */
+		t = &s->stacks[0];
+		for (size_t i = 1; i < LW_TOP_STACKS; i++)
+			if (s->stacks[i].seq < t->seq)
+				t = &s->stacks[i];
+	}
+	t->pid = pid;
+	t->seq = ++s->seq;
+	t->samples = k->samples;
+	t->sampled = k->sampled;
+	t->n = k->user.n < LW_TOP_STACK_FRAMES ? k->user.n : LW_TOP_STACK_FRAMES;
+	for (unsigned int i = 0; i < t->n; i++)
+		snprintf(t->frame[i], sizeof(t->frame[i]), "%s", k->user.frame[i]);
+}
+
 void lw_top_state_event(struct lw_top_state *s, const struct lw_event_rec *e)
 {
-	struct lw_top_evline *l = new_line(s, e->pid, e->time.tv_sec);
+	struct lw_top_evline *l;
 	FILE *f;
+
+	if (e->type == LW_REC_STALL)
+		keep_stack(s, e->pid, e->u.stall.s);
+	else if (e->type == LW_REC_STALL_IN_PROGRESS)
+		keep_stack(s, e->pid, &e->u.open.o->s);
+	l = new_line(s, e->pid, e->time.tv_sec);
 
 	if (e->type == LW_REC_ALERT) {
 		lw_alert_describe(e->u.alert.al, e->u.alert.sustain, l->text, sizeof(l->text));

@@ -21,6 +21,8 @@
 #define LW_TOP_EV_LINES 256
 #define LW_TOP_LOG_REPLAY 10
 #define LW_TOP_LINE_LEN 240
+#define LW_TOP_STACKS 16		/* processes whose last stall's stack is kept */
+#define LW_TOP_STACK_FRAMES 12
 
 enum lw_top_sort {
 	LW_TOP_SORT_LAG_MAX, LW_TOP_SORT_LAG_P99, LW_TOP_SORT_STALLS, LW_TOP_SORT_WAKEUPS,
@@ -66,6 +68,14 @@ struct lw_top_evline {
 	char text[LW_TOP_LINE_LEN];
 };
 
+/* The last stall's stack of one process, for its page. */
+struct lw_top_stack {
+	uint32_t pid;			/* 0: free */
+	uint64_t seq;			/* when it came: the oldest is reused */
+	unsigned int n, samples, sampled;
+	char frame[LW_TOP_STACK_FRAMES][LW_TOP_LINE_LEN];
+};
+
 struct lw_top_iter {
 	uint32_t tid;
 	uint64_t iterations;
@@ -98,6 +108,7 @@ struct lw_top_state {
 	uint64_t seq, tick_seq;		/* tick_seq: the first line of the last tick */
 	char logs[LW_TOP_LOG_REPLAY][LW_TOP_LINE_LEN];
 	size_t logs_n;
+	struct lw_top_stack stacks[LW_TOP_STACKS];
 	lw_top_name_fn thread_name;	/* NULL: names stay "?" */
 };
 
@@ -126,6 +137,8 @@ void lw_top_state_back(struct lw_top_state *s);
 void lw_top_state_pause(struct lw_top_state *s);
 
 const struct lw_top_row *lw_top_state_row(const struct lw_top_state *s, uint32_t pid);
+/* The stack of pid's last stall that had one, or NULL. */
+const struct lw_top_stack *lw_top_state_stack(const struct lw_top_state *s, uint32_t pid);
 /* The i-th line of the pane from the oldest (i < ev_n). */
 const struct lw_top_evline *lw_top_state_line(const struct lw_top_state *s, size_t i);
 

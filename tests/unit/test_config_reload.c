@@ -196,6 +196,8 @@ static const char *other_value(const struct lw_setting *k, char *buf, size_t len
 		return "redis";
 	case LW_T_VIEW:
 		return "json";
+	case LW_T_BOOL:
+		return "false";	/* every one defaults to true */
 	default:
 		return NULL;
 	}
@@ -217,6 +219,8 @@ static bool field_changed(const struct lw_setting *k, const struct lw_config *a,
 		return strcmp(x, y) != 0;
 	case LW_T_VIEW:
 		return *(const enum lw_view *)x != *(const enum lw_view *)y;
+	case LW_T_BOOL:
+		return *(const bool *)x != *(const bool *)y;
 	default:
 		return false;
 	}

@@ -10,7 +10,7 @@
 #include "detect.h"
 #include "kernel/detections.h"
 
-static const char *const no_why[3] = { NULL, NULL, NULL };
+static const char *const no_why[LW_FAMILIES] = { NULL, NULL, NULL, NULL };
 
 static void all_on(struct lw_hook_state h[LW_HK_MAX])
 {
@@ -38,7 +38,7 @@ static void everything_on(void **state)
 
 	(void)state;
 	all_on(h);
-	lw_detections_compute(&d, h, LW_DETECT_ALL, LW_DETECT_ALL, no_why);
+	lw_detections_compute(&d, h, LW_DETECT_ALL | LW_DETECT_STACKS, LW_DETECT_ALL | LW_DETECT_STACKS, no_why);
 	for (int i = 0; i < LW_DET_MAX; i++)
 		expect(&d, (enum lw_det_id)i, LW_DET_ON);
 }
@@ -55,7 +55,7 @@ static void refused_retransmit_costs_only_retransmits(void **state)
 	h[LW_HK_RETRANS].on = false;
 	snprintf(h[LW_HK_RETRANS].why, sizeof(h[LW_HK_RETRANS].why),
 		 "bp_retransmit refused: func 'tcp_retransmit_skb' doesn't have 3-th argument");
-	lw_detections_compute(&d, h, LW_DETECT_ALL, LW_DETECT_ALL, no_why);
+	lw_detections_compute(&d, h, LW_DETECT_ALL | LW_DETECT_STACKS, LW_DETECT_ALL | LW_DETECT_STACKS, no_why);
 	for (int i = 0; i < LW_DET_MAX; i++)
 		expect(&d, (enum lw_det_id)i, i == LW_DET_RETRANSMITS ? LW_DET_OFF : LW_DET_ON);
 	lw_det_describe(&d.det[LW_DET_RETRANSMITS], buf, sizeof(buf));
@@ -73,7 +73,7 @@ static void refused_sweep_degrades_backpressure(void **state)
 	(void)state;
 	all_on(h);
 	h[LW_HK_SWEEP].on = false;
-	lw_detections_compute(&d, h, LW_DETECT_ALL, LW_DETECT_ALL, no_why);
+	lw_detections_compute(&d, h, LW_DETECT_ALL | LW_DETECT_STACKS, LW_DETECT_ALL | LW_DETECT_STACKS, no_why);
 	expect(&d, LW_DET_BACKPRESSURE, LW_DET_DEGRADED);
 	expect(&d, LW_DET_FD_HEADROOM, LW_DET_OFF);
 	expect(&d, LW_DET_LOOP_LAG, LW_DET_ON);
@@ -90,7 +90,7 @@ static void missing_recv(void **state)
 	(void)state;
 	all_on(h);
 	h[LW_HK_RECV].on = false;
-	lw_detections_compute(&d, h, LW_DETECT_ALL, LW_DETECT_ALL, no_why);
+	lw_detections_compute(&d, h, LW_DETECT_ALL | LW_DETECT_STACKS, LW_DETECT_ALL | LW_DETECT_STACKS, no_why);
 	expect(&d, LW_DET_UNDRAINED_ET, LW_DET_OFF);
 	expect(&d, LW_DET_LT_HOT_LOOP, LW_DET_DEGRADED);
 	expect(&d, LW_DET_HERD, LW_DET_DEGRADED);
@@ -101,7 +101,7 @@ static void missing_recv(void **state)
 /* The 5.10 case: readiness off for want of bpf_loop, with the reason. */
 static void family_off_says_why(void **state)
 {
-	const char *const why[3] = { NULL, "the kernel lacks bpf_loop (5.17)", NULL };
+	const char *const why[LW_FAMILIES] = { NULL, "the kernel lacks bpf_loop (5.17)", NULL, NULL };
 	struct lw_hook_state h[LW_HK_MAX];
 	struct lw_detections d;
 	char buf[LW_WHY_LEN + 16];
@@ -141,7 +141,7 @@ static void no_switch_keeps_lag(void **state)
 	(void)state;
 	all_on(h);
 	h[LW_HK_SWITCH].on = false;
-	lw_detections_compute(&d, h, LW_DETECT_ALL, LW_DETECT_ALL, no_why);
+	lw_detections_compute(&d, h, LW_DETECT_ALL | LW_DETECT_STACKS, LW_DETECT_ALL | LW_DETECT_STACKS, no_why);
 	expect(&d, LW_DET_LOOP_LAG, LW_DET_ON);
 	expect(&d, LW_DET_STALLS, LW_DET_OFF);
 	expect(&d, LW_DET_HERD, LW_DET_OFF);

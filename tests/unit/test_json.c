@@ -133,14 +133,15 @@ static void start_line_has_the_contract_fields(void **state)
 		"\"undrained_et\":\"on\",\"readiness_lag\":\"on\",\"backpressure\":\"on\","
 		"\"drops\":\"degraded: sock_exceed_buf_limit (no tracepoint)\","
 		"\"retransmits\":\"off: tcp_retransmit_skb (bp_retransmit refused: \\\"x\\\")\","
-		"\"fd_headroom\":\"on\"},\"hook_paths\":{\"epoll_wait\":\"fentry\","
+		"\"fd_headroom\":\"on\",\"stacks\":\"on\"},\"hook_paths\":{\"epoll_wait\":\"fentry\","
 		"\"epoll_ctl\":\"tp_btf\",\"accept\":\"tp_btf\",\"sched_switch\":\"tp_btf\","
 		"\"sched_process_exit\":\"tp_btf\",\"sched_waking\":\"tp_btf\","
 		"\"sk_data_ready\":\"tp_btf\",\"sock_recv\":\"tp_btf\",\"sock_send\":\"tp_btf\","
 		"\"tcp_sendmsg\":\"tp_btf\",\"inet_sock_set_state\":\"tp_btf\","
 		"\"kfree_skb\":\"tp_btf\",\"tcp_retransmit_skb\":\"off\","
 		"\"tcp_retransmit_synack\":\"tp_btf\",\"sock_exceed_buf_limit\":\"tp_btf\","
-		"\"socket_sweep\":\"tp_btf\"}}\n");
+		"\"socket_sweep\":\"tp_btf\",\"stack_capture\":\"tp_btf\","
+		"\"stack_sample\":\"tp_btf\"}}\n");
 	lw_json_free(&j);
 }
 

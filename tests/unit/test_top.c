@@ -15,6 +15,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "model/record.h"
+#include "model/stacks.h"
 #include "views/top_render.h"
 #include "views/top_state.h"
 #include "views/report.h"
@@ -355,6 +356,59 @@ static void small_screen_fits(void **state)
 	world_free(&w);
 }
 
+/* A process's page shows the stack of its last stall that had one, leaf
+ * first; another process's page shows none, and a later stall without a
+ * stack leaves the last one shown. */
+static void page_shows_the_last_stall_s_stack(void **state)
+{
+	static struct lw_stall_stacks k1, k2;
+	struct world w;
+	struct lw_interval_rec r;
+	struct lw_event_hdr h;
+	struct lw_stall st = { .duration_ms = 150, .cause = LW_CAUSE_BLOCKED };
+	struct lw_event_rec e;
+	struct timespec t = { .tv_sec = 3600 };
+	int y;
+
+	(void)state;
+	world_init(&w);
+	hdr(&h, 42, 42, "pid 7 worker");
+	k1.user.n = 2;
+	snprintf(k1.user.frame[0], LW_FRAME_LEN, "old_leaf+0x1 (srv)");
+	snprintf(k1.user.frame[1], LW_FRAME_LEN, "main+0x2 (srv)");
+	st.stacks = &k1;
+	lw_event_rec_stall(&e, &t, &h, &st);
+	lw_top_state_event(&w.s, &e);
+	k2.user.n = 3;
+	snprintf(k2.user.frame[0], LW_FRAME_LEN, "clock_nanosleep+0x5b (libc.so.6)");
+	snprintf(k2.user.frame[1], LW_FRAME_LEN, "fl_inject_sleep+0x20 (faultlab)");
+	snprintf(k2.user.frame[2], LW_FRAME_LEN, "main+0x99 (faultlab)");
+	st.stacks = &k2;
+	lw_top_state_event(&w.s, &e);
+	/* the record's buffers are the model's: gone after the call */
+	memset(&k2, 0, sizeof(k2));
+	st.stacks = NULL;
+	lw_top_state_event(&w.s, &e);
+	rec_init(&r, &w, 3601);
+	lw_top_state_interval(&w.s, &r);
+
+	open_page(&w.s, 42);
+	lw_top_render(&w.s, &w.g);
+	y = line_with(&w.g, 0, "LAST STALL'S STACK");
+	assert_true(y > 3);
+	assert_int_equal(line_with(&w.g, y, "clock_nanosleep+0x5b (libc.so.6)"), y + 1);
+	assert_int_equal(line_with(&w.g, y, "fl_inject_sleep+0x20 (faultlab)"), y + 2);
+	assert_int_equal(line_with(&w.g, y, "main+0x99 (faultlab)"), y + 3);
+	assert_int_equal(line_with(&w.g, 0, "old_leaf"), -1);
+	assert_true(line_with(&w.g, y, "RECENT EVENTS OF THIS PROCESS") > y + 3);
+
+	lw_top_state_back(&w.s);
+	open_page(&w.s, 7);
+	lw_top_render(&w.s, &w.g);
+	assert_int_equal(line_with(&w.g, 0, "LAST STALL'S STACK"), -1);
+	world_free(&w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -363,6 +417,7 @@ int main(void)
 		cmocka_unit_test(every_event_type_reaches_the_pane),
 		cmocka_unit_test(pause_freezes_the_rows),
 		cmocka_unit_test(small_screen_fits),
+		cmocka_unit_test(page_shows_the_last_stall_s_stack),
 	};
 
 	return cmocka_run_group_tests_name("top", tests, NULL, NULL);

@@ -27,6 +27,11 @@
 #   agentcpu    agent CPU idle and at 100k loop iterations/s, lost events
 #   scale       1,000 loop threads and 100,000 sockets: agent RSS, map memory
 #   probecost   kernel.bpf_stats_enabled=1 for one loaded run: ns per program
+#   stacks      the stacks of stalls: saturation throughput with stacks on
+#               against --no-stacks (interleaved rounds); the kernel's cost
+#               per capture (bpf_stats of the capture program over its
+#               captures, an upper bound) and the agent's unwind cost per
+#               stack; the agent's RSS after 1,000 stalls' stacks symbolised
 #   hookpaths   loop lag alone (--detect loop) with epoll waits hooked by
 #               fentry against the syscall tracepoints, per call, where the
 #               kernel allows fentry; where it refuses it, says so and why
@@ -601,12 +606,91 @@ hookpaths() {
 	done
 }
 
+# ------------------------------------------------------------------- stacks
+# "run_time_ns run_cnt" of the capture program
+stk_prog_stats() {
+	bpftool -j prog show name stk_sched_switch 2>/dev/null |
+		jq -r -s '[.[] | if type == "array" then .[] else . end] |
+			"\([.[].run_time_ns // 0] | add // 0) \([.[].run_cnt // 0] | add // 0)"'
+}
+stacks() {
+	local r cfg line rps port on off n stalls fl
+	echo
+	echo "== stacks: saturation with stacks on and off, capture and unwind cost, RSS"
+	taskset -c "$CPU" "$TOOLS/echo_server" >"$T/stkserver.out" 2>"$T/stkserver.err" &
+	SPID=$!
+	wait_for "$T/stkserver.out" '^port' "$SPID" || { fail "echo server did not start"; return; }
+	port=$(awk '/^port/ { print $2 }' "$T/stkserver.out")
+	: >"$T/stk.tsv"
+	: >"$T/stk.tsv.round"
+	for r in $(seq "$rounds"); do
+		round_begin
+		for cfg in $( ((r % 2)) && echo "on off" || echo "off on"); do
+			if [ "$cfg" = on ]; then agent_up "stk$r$cfg" || continue
+			else agent_up "stk$r$cfg" --no-stacks || continue; fi
+			line=$(taskset -c "$CPU" "$TOOLS/echo_load" --port "$port" --conns "$conns" \
+				--seconds "$seconds" --warmup-ms 300)
+			agent_down
+			rps=$(echo "$line" | kv rps)
+			[ -n "$rps" ] && printf '%s\t%s\t%s\n' "$r" "$cfg" "$rps" >>"$T/stk.tsv.round"
+		done
+		round_end stacks "$r" "$T/stk.tsv"
+	done
+	kill -INT "$SPID" 2>/dev/null
+	wait "$SPID" 2>/dev/null
+	use_rounds "$T/stk.tsv"
+	on=$(awk -F'\t' '$2 == "on" { print $3 }' "$T/stk.tsv" | median)
+	off=$(awk -F'\t' '$2 == "off" { print $3 }' "$T/stk.tsv" | median)
+	STK_ratio=$(awk -F'\t' '{ v[$1, $2] = $3 } END { for (k in v) { split(k, a, SUBSEP);
+		if (a[2] == "on" && v[a[1], "off"] > 0) print v[k] / v[a[1], "off"] } }' "$T/stk.tsv" | median)
+	printf 'stacks on  %9.0f req/s\nstacks off %9.0f req/s\nratio on/off %s (median of per-round ratios)\n' \
+		"$on" "$off" "$STK_ratio"
+
+	# 1,000 blocked stalls of 10 ms with --stall-ms 5, 22 ms apart (the
+	# per-thread budget refills one capture per 20 ms), every one's stack
+	# symbolised. The capture's cost: the program's run time while they
+	# happen, less its runs' cost at idle (every context switch of the
+	# host runs it), over the records written.
+	n=$([ "$smoke" = 1 ] && echo 100 || echo 1000)
+	sysctl -qw kernel.bpf_stats_enabled=1
+	agent_up stkcost -c faultlab --stall-ms 5 || return
+	local a b c d idle_ns recs
+	a=$(stk_prog_stats)
+	sleep 2
+	b=$(stk_prog_stats)
+	"$BUILD/faultlab" stall --cause sleep --ms 10 --every-ms 22 --count "$n" >"$T/stkfl.out" 2>&1
+	sleep 1.2
+	c=$(stk_prog_stats)
+	STK_rss=$(rss_kb "$APID")
+	agent_down
+	sysctl -qw kernel.bpf_stats_enabled="$stats_was"
+	stalls=$(jq -s '[.[] | select(.type=="stall" and (.stack | length) > 0)] | length' "$T/stkcost.json")
+	fl=$(sed -n 's/.*stacks: \([0-9]*\) records, \([0-9]*\) unwound: the first in \([0-9.]*\) us, then \([0-9.]*\) us each.*/\1 \2 \3 \4/p' "$T/stkcost.err")
+	recs=$(echo "$fl" | awk '{ print $1 }')
+	STK_unwind_us=$(echo "$fl" | awk '{ print $4 }')
+	STK_capture_us=$(echo "$a $b $c" | awk -v r="${recs:-0}" '{
+		idle = ($4 > $2) ? ($3 - $1) / ($4 - $2) : 0
+		extra = ($5 - $3) - ($6 - $4) * idle
+		if (r > 0) printf "%.1f", extra / 1e3 / r; else print "nan" }')
+	idle_ns=$(echo "$a $b" | awk '{ if ($4 > $2) printf "%.0f", ($3 - $1) / ($4 - $2); else print "nan" }')
+	echo "$n injected stalls: $stalls stall lines with a stack; ${recs:-0} stack records"
+	echo "kernel: the capture program costs $idle_ns ns per context switch that captures nothing,"
+	echo "  $STK_capture_us us per stack record on top (capture and wake-up records together)"
+	echo "agent: the first stack unwound and named in $(echo "$fl" | awk '{ print $3 }') us (its caches filled:"
+	echo "  kallsyms, the modules' symbol tables and CFI), then $STK_unwind_us us each; RSS $STK_rss kB after them"
+	fig stacks_throughput_ratio "$STK_ratio"
+	fig stacks_capture_us "$STK_capture_us"
+	fig stacks_unwind_us "$STK_unwind_us"
+	fig stacks_rss_kb "$STK_rss"
+}
+
 skipped saturation || saturation
 skipped percall || percall
 skipped hookpaths || hookpaths
 skipped agentcpu || agentcpu
 skipped scale || scale
 skipped probecost || probecost
+skipped stacks || stacks
 
 echo
 echo "== budget (DESIGN.md \"Performance budget\")"

@@ -18,7 +18,7 @@
 #include "lifecycle.h"
 
 #define FSYNC_CHUNK	(256 * 1024)
-/* CPU the loop itself burns after kicking the hog (see fire_runqueue). */
+/* CPU the loop itself burns after kicking the hog (see fl_inject_runqueue). */
 #define RUNQ_LOOP_SPIN_NS (2 * FL_NS_PER_MS)
 #define DNS_QNAME	"stall.faultlab.test"
 
@@ -195,7 +195,32 @@ int fl_injector_attach(struct fl_injector *inj)
 	return 0;
 }
 
-static void fire_fsync(struct fl_injector *inj, int64_t end)
+/*
+ * Each injection runs in a named function the compiler may neither inline
+ * nor merge into its caller, so that a stack taken during the stall names
+ * it (tests/e2e/test_stall_stacks.sh looks for these names).
+ */
+#define FL_INJECTOR __attribute__((noinline, noclone, used))
+
+/* Mostly arithmetic between clock readings, so that a sample of the stall
+ * lands in this function and not in the vDSO's clock code. */
+FL_INJECTOR void fl_inject_cpu(int64_t end)
+{
+	volatile uint64_t x = 0;
+
+	while (fl_now_ns() < end)
+		for (int i = 0; i < 20000; i++)
+			x += (uint64_t)i;
+}
+
+FL_INJECTOR void fl_inject_sleep(int64_t end)
+{
+	fl_sleep_until_ns(end);
+	/* no tail call: the frame stays on the stack for the whole sleep */
+	__asm__ volatile("" ::: "memory");
+}
+
+FL_INJECTOR void fl_inject_fsync(struct fl_injector *inj, int64_t end)
 {
 	do {
 		ssize_t n;
@@ -211,7 +236,7 @@ static void fire_fsync(struct fl_injector *inj, int64_t end)
 	} while (fl_now_ns() < end);
 }
 
-static void fire_dns(struct fl_injector *inj)
+FL_INJECTOR void fl_inject_dns(struct fl_injector *inj)
 {
 	unsigned char answer[NS_PACKETSZ];
 	int n;
@@ -231,7 +256,7 @@ static void fire_dns(struct fl_injector *inj)
  * behind it. The burn is counted in thread CPU time so that it is exactly
  * the on-CPU part, however the preemption falls.
  */
-static void fire_runqueue(struct fl_injector *inj)
+FL_INJECTOR void fl_inject_runqueue(struct fl_injector *inj)
 {
 	int64_t cpu_end;
 
@@ -247,7 +272,7 @@ static void fire_runqueue(struct fl_injector *inj)
 
 /* The holder takes the mutex; the loop then blocks on it (a futex wait)
  * until the holder lets go, as a loop blocked on a lock held elsewhere. */
-static void fire_lock(struct fl_injector *inj)
+FL_INJECTOR void fl_inject_lock(struct fl_injector *inj)
 {
 	atomic_store(&inj->held, 0);
 	sem_post(&inj->go);
@@ -264,22 +289,22 @@ double fl_injector_fire(struct fl_injector *inj)
 
 	switch (inj->cause) {
 	case FL_CAUSE_CPU:
-		fl_spin_until_ns(end);
+		fl_inject_cpu(end);
 		break;
 	case FL_CAUSE_SLEEP:
-		fl_sleep_until_ns(end);
+		fl_inject_sleep(end);
 		break;
 	case FL_CAUSE_FSYNC:
-		fire_fsync(inj, end);
+		fl_inject_fsync(inj, end);
 		break;
 	case FL_CAUSE_DNS:
-		fire_dns(inj);
+		fl_inject_dns(inj);
 		break;
 	case FL_CAUSE_RUNQUEUE:
-		fire_runqueue(inj);
+		fl_inject_runqueue(inj);
 		break;
 	case FL_CAUSE_LOCK:
-		fire_lock(inj);
+		fl_inject_lock(inj);
 		break;
 	case FL_CAUSE_NONE:
 		break;
