@@ -66,12 +66,12 @@ static __always_inline void lw_stat_inc(__u32 idx)
 		(*v)++;
 }
 
-/* Reserve a ring-buffer record and fill its header; a failed reservation is
+/* Reserve a record on ring and fill its header; a failed reservation is
  * counted so that loss is never silent. */
-static __always_inline void *lw_event_reserve(__u32 size, __u32 type, __u32 pid, __u32 tid,
-					      const char *comm)
+static __always_inline void *lw_ring_reserve(void *ring, __u32 size, __u32 type, __u32 pid,
+					     __u32 tid, const char *comm)
 {
-	struct lw_event_hdr *h = bpf_ringbuf_reserve(&lw_events, size, 0);
+	struct lw_event_hdr *h = bpf_ringbuf_reserve(ring, size, 0);
 
 	if (!h) {
 		lw_stat_inc(LW_STAT_EVENTS_LOST);
@@ -84,6 +84,12 @@ static __always_inline void *lw_event_reserve(__u32 size, __u32 type, __u32 pid,
 	h->ts_ns = bpf_ktime_get_ns();
 	__builtin_memcpy(h->comm, comm, LW_COMM_LEN);
 	return h;
+}
+
+static __always_inline void *lw_event_reserve(__u32 size, __u32 type, __u32 pid, __u32 tid,
+					      const char *comm)
+{
+	return lw_ring_reserve(&lw_events, size, type, pid, tid, comm);
 }
 
 /* Put init at key (flags as for bpf_map_update_elem) and return the map's

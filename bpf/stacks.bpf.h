@@ -53,19 +53,7 @@ __u64 lw_stk_sample_ns = 25000000;
 static __always_inline void *stk_reserve(__u32 size, __u32 type, __u32 pid, __u32 tid,
 					 const char *comm)
 {
-	struct lw_event_hdr *h = bpf_ringbuf_reserve(&lw_stk_events, size, 0);
-
-	if (!h) {
-		lw_stat_inc(LW_STAT_EVENTS_LOST);
-		return NULL;
-	}
-	h->type = type;
-	h->size = size;
-	h->pid = pid;
-	h->tid = tid;
-	h->ts_ns = bpf_ktime_get_ns();
-	__builtin_memcpy(h->comm, comm, LW_COMM_LEN);
-	return h;
+	return lw_ring_reserve(&lw_stk_events, size, type, pid, tid, comm);
 }
 
 /* The thread's state, reset at each new busy window. */
