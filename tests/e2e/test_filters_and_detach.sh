@@ -37,10 +37,11 @@ sleep 0.5
 check "after SIGKILL none of the agent's $(echo "$kids" | jq length) programs stays loaded" \
 	test "$(echo "$kids" | jq length)" -ge 8 -a "$(still_loaded "$kids")" -eq 0
 
-# --detect loop loads only the loop-lag programs and still reports stalls
+# --detect loop (and no stacks, whose programs are their own) loads only the
+# loop-lag programs and still reports stalls
 faultlab_bg c stall --cause sleep --ms 80 --every-ms 300 --count 3 --start-delay-ms 4000 || exit 0
 c=$(fl c .pid)
-agent_start detect --detect loop -p "$c" || exit 0
+agent_start detect --detect loop --no-stacks -p "$c" || exit 0
 ids=$(prog_ids "$AGENT_PID")
 wait "${FL_PIDS[@]}" 2>/dev/null
 agent_stop
