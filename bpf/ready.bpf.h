@@ -180,6 +180,13 @@ static __always_inline __u32 lw_rd_copied(__u64 skp)
 	return BPF_CORE_READ(tp, copied_seq);
 }
 
+static __always_inline __u32 lw_rd_rcv_nxt(__u64 skp)
+{
+	struct tcp_sock *tp = (struct tcp_sock *)skp;
+
+	return BPF_CORE_READ(tp, rcv_nxt);
+}
+
 /* Ports read when reporting: a socket registered before connect() had none. */
 static __always_inline void lw_rd_sk_ports(__u64 skp, __u16 *lport, __u16 *rport)
 {

@@ -25,6 +25,8 @@
  *   __u32 lw_rd_unread(__u64 sk)     bytes a TCP socket holds unread
  *   __u32 lw_rd_copied(__u64 sk)     a TCP socket's copied_seq: how far
  *                                    readers got, by whatever call
+ *   __u32 lw_rd_rcv_nxt(__u64 sk)    a TCP socket's rcv_nxt: how far the
+ *                                    bytes received reach
  *   void lw_rd_sk_ports(__u64 sk, __u16 *lport, __u16 *rport)
  *                                    the socket's ports as they are now
  *   lw_rd_emit_herd(s, sk), lw_rd_emit_hot(t, tid, slot, s),
@@ -48,6 +50,7 @@
 static int lw_rd_fd_sock(int fd, struct lw_rd_sockinfo *si);
 static __u32 lw_rd_unread(__u64 sk);
 static __u32 lw_rd_copied(__u64 sk);
+static __u32 lw_rd_rcv_nxt(__u64 sk);
 static void lw_rd_sk_ports(__u64 sk, __u16 *lport, __u16 *rport);
 static void lw_rd_emit_herd(const struct lw_rd_sock *s, __u64 sk);
 static void lw_rd_emit_hot(const struct lw_rd_thread *t, __u32 tid, const struct lw_rd_slot *sl,
@@ -339,9 +342,12 @@ LW_RD_INLINE int lw_rd_et_candidate(const struct lw_rd_slot *sl)
 }
 
 /* An edge-triggered TCP socket handed over last time that the thread leaves
- * with bytes in it, not having seen it empty: no new edge will come for
- * those bytes. Reported once per episode; the agent watches und_ts for the
- * hang (starvation). */
+ * with bytes in it that were there when it was handed over, not having seen
+ * it empty: no new edge will come for those bytes. Bytes that arrived after
+ * the hand-over raised an edge of their own (a keep-alive client's next
+ * request racing the loop back to its wait), so they are no episode.
+ * Reported once per episode; the agent watches und_ts for the hang
+ * (starvation). */
 LW_RD_INLINE void lw_rd_check_slot(struct lw_rd_thread *t, __u32 tid, struct lw_rd_slot *sl,
 				   __u64 now)
 {
@@ -361,6 +367,8 @@ LW_RD_INLINE void lw_rd_check_slot(struct lw_rd_thread *t, __u32 tid, struct lw_
 		s->und_ts = 0;
 		return;
 	}
+	if ((__s32)(lw_rd_copied(sk) - sl->rcv_end) >= 0)
+		return;
 	/* closed since, or the number reused: not this socket any more */
 	if (lw_rd_fd_sock(sl->fd, &si) || si.sk != sk)
 		return;
@@ -493,8 +501,10 @@ LW_RD_INLINE int lw_rd_take(struct lw_rd_thread *t, __u32 tid, struct lw_rd_slot
 	s = LW_RD_LOOKUP(&ready_socks, &sk);
 	if (s)
 		lw_rd_ready_lag(t, s, now, epoch);
-	if (lw_rd_et_candidate(sl))
+	if (lw_rd_et_candidate(sl)) {
+		sl->rcv_end = lw_rd_rcv_nxt(sk);
 		return LW_RD_TOOK_SOCK | LW_RD_TOOK_ET | LW_RD_TOOK_OP;
+	}
 	/* Only sockets: what is consumed from them is visible (receives, accepts,
 	 * and for TCP copied_seq, which splice and friends move too). */
 	if ((sl->reg_events & LW_EPOLLET) || !(ev->events & LW_EPOLLIN))

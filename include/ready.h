@@ -129,8 +129,10 @@ struct lw_rd_slot {
 	__u8 eagain;		/* a read or accept on it found it empty */
 	__u8 eof;
 	__u32 copied;		/* TCP: copied_seq when returned; any reader moves it */
+	__u32 rcv_end;		/* ET TCP: rcv_nxt when returned, the bytes this edge told of */
+	__u32 pad;
 };
-_Static_assert(sizeof(struct lw_rd_slot) == 48, "lw_rd_slot layout");
+_Static_assert(sizeof(struct lw_rd_slot) == 56, "lw_rd_slot layout");
 
 /* Value of the ready_threads map, keyed by tid. Written by the thread's own
  * probes, except woken/wake_* which its waker sets while it sleeps. */
@@ -169,7 +171,7 @@ struct lw_rd_thread {
 	__u64 ready_max_ns[2];		/* per epoch, as lw_thread.max_lag_ns */
 	__u64 ready_epoch[2];
 };
-_Static_assert(sizeof(struct lw_rd_thread) == 1184, "lw_rd_thread layout");
+_Static_assert(sizeof(struct lw_rd_thread) == 1312, "lw_rd_thread layout");
 
 /* Per CPU: the readiness event whose wake-ups are running on this CPU. */
 struct lw_rd_cur {

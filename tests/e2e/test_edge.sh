@@ -6,6 +6,8 @@
 #                stops sending one et_starved whose bytes left are exactly
 #                what faultlab finds unread at the end;
 #  et-correct    reads to EAGAIN: neither;
+#  et-keepalive  one read per request, as nginx does, the next request
+#                there before the loop waits again: neither;
 #  lt-hotloop    never reads a level-triggered fd: lt_hot_loop with its fd;
 #  lt-drain      reads everything: none.
 . "$(dirname "$0")/lib.sh"
@@ -49,6 +51,16 @@ run et-correct et-correct --send-s 1 --duration-s 3 && {
 	n=et-correct
 	note "$n: wake-ups $(v $n "$(sum $n wakeups)"), events $(v $n "$(ev $n undrained_et) + $(ev $n et_starved)")"
 	check "$n: the loop was handed the traffic (>= 15 wake-ups)" q $n "$(sum $n wakeups) >= 15"
+	check "$n: no undrained_et" q $n "$(ev $n undrained_et) | length == 0"
+	check "$n: no et_starved" q $n "$(ev $n et_starved) | length == 0"
+}
+
+run et-keepalive et-keepalive --duration-s 2 && {
+	n=et-keepalive
+	note "$n: $(fl_done $n .replies) replies, wake-ups $(v $n "$(sum $n wakeups)"), events $(v $n "$(ev $n undrained_et) + $(ev $n et_starved)")"
+	check "$n: the exchange ran (>= 1000 replies, none left unread)" \
+		[ "$(fl_done $n .replies)" -ge 1000 -a "$(fl_done $n .bytes_left)" -eq 0 ]
+	check "$n: the loop was handed every request" q $n "$(sum $n wakeups) >= $(fl_done $n .replies)"
 	check "$n: no undrained_et" q $n "$(ev $n undrained_et) | length == 0"
 	check "$n: no et_starved" q $n "$(ev $n et_starved) | length == 0"
 }

@@ -9,7 +9,12 @@
  *                 goes back to epoll_wait with bytes left; once the peer
  *                 stops sending no edge ever comes again: the connection
  *                 starves (hangs) with data in its receive queue;
- *   et-correct    control: EPOLLET, read until EAGAIN.
+ *   et-correct    control: EPOLLET, read until EAGAIN;
+ *   et-keepalive  control: EPOLLET keep-alive exchange read the way nginx
+ *                 reads it: one read takes the whole request, a reply, some
+ *                 work (the access log), then back to epoll_wait; the
+ *                 client's next request is already there by then, with an
+ *                 edge of its own.
  *
  * One loop thread (comm faultlab) owns the accepted side of a loopback TCP
  * connection; a peer thread "fl-client" writes to the other side.
@@ -18,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -35,8 +41,12 @@
 #define ET_PERIOD_NS		(50 * FL_NS_PER_MS)
 #define ET_MSG_LEN		4096
 #define SETUP_TIMEOUT_NS	(10 * FL_NS_PER_S)
+#define KA_REQ_LEN		64
+#define KA_REPLY_LEN		256
+#define KA_WORK_NS		(100 * 1000)	/* after the reply, before the wait */
+#define KA_QUIET_NS		(200 * FL_NS_PER_MS)	/* client stops this early */
 
-enum edge_mode { LT_HOTLOOP, LT_DRAIN, ET_UNDRAINED, ET_CORRECT };
+enum edge_mode { LT_HOTLOOP, LT_DRAIN, ET_UNDRAINED, ET_CORRECT, ET_KEEPALIVE };
 
 struct edge {
 	const struct fl_opts *o;
@@ -60,6 +70,7 @@ struct edge {
 	long bytes_read;
 	long max_consecutive;	/* longest run of iterations returning the fd */
 	long bytes_left;	/* FIONREAD on the loop side at the end */
+	long replies;
 	/* peer counters */
 	long sends;
 	long bytes_sent;
@@ -68,7 +79,7 @@ struct edge {
 
 static bool is_et(enum edge_mode m)
 {
-	return m == ET_UNDRAINED || m == ET_CORRECT;
+	return m == ET_UNDRAINED || m == ET_CORRECT || m == ET_KEEPALIVE;
 }
 
 static void read_once(struct edge *e, char *buf, size_t len, bool *eof,
@@ -104,6 +115,16 @@ static bool handle_readable(struct edge *e, char *buf)
 	case ET_UNDRAINED:
 		/* The bug: one partial read, then back to epoll_wait. */
 		read_once(e, buf, chunk, &eof, &drained);
+		break;
+	case ET_KEEPALIVE:
+		read_once(e, buf, 65536, &eof, &drained);
+		if (!eof && !drained) {
+			static const char reply[KA_REPLY_LEN];
+
+			if (fl_write_all(e->pair.loop_fd, reply, sizeof(reply)) == sizeof(reply))
+				e->replies++;
+			fl_spin_until_ns(fl_now_ns() + KA_WORK_NS);
+		}
 		break;
 	case LT_DRAIN:
 	case ET_CORRECT:
@@ -197,6 +218,27 @@ static void peer_send(struct edge *e, const char *buf, size_t len)
 		e->send_eagain++;
 }
 
+/* One request, then its whole reply; false when the loop stopped answering. */
+static bool peer_exchange(struct edge *e, const char *req, char *buf)
+{
+	struct pollfd p = { .fd = e->pair.peer_fd, .events = POLLIN };
+	size_t got = 0;
+
+	peer_send(e, req, KA_REQ_LEN);
+	while (got < KA_REPLY_LEN) {
+		ssize_t n;
+
+		if (poll(&p, 1, WAIT_TIMEOUT_MS) <= 0)
+			return false;
+		n = recv(e->pair.peer_fd, buf, KA_REPLY_LEN - got, MSG_DONTWAIT);
+		if (n <= 0 && !(n < 0 && (errno == EAGAIN || errno == EINTR)))
+			return false;
+		if (n > 0)
+			got += n;
+	}
+	return true;
+}
+
 static void *peer_main(void *arg)
 {
 	struct edge *e = arg;
@@ -229,6 +271,14 @@ static void *peer_main(void *arg)
 		     next += ET_PERIOD_NS)
 			peer_send(e, buf, ET_MSG_LEN);
 		break;
+	case ET_KEEPALIVE: {
+		static char reply[KA_REPLY_LEN];
+
+		while (!fl_stopping() && fl_now_ns() < e->t_end - KA_QUIET_NS &&
+		       peer_exchange(e, buf, reply))
+			;
+		break;
+	}
 	}
 	/* Keep the connection open (idle) until the end of the run. */
 	wait_until(e->t_end);
@@ -249,7 +299,7 @@ static void emit_ready(struct edge *e)
 	fl_json_int(&j, "remote_port", e->pair.peer_port);
 	fl_json_int(&j, "client_tid", e->peer_tid);
 	fl_json_str(&j, "trigger", is_et(e->mode) ? "edge" : "level");
-	if (is_et(e->mode)) {
+	if (e->mode == ET_UNDRAINED || e->mode == ET_CORRECT) {
 		fl_json_int(&j, "chunk", e->o->chunk);
 		fl_json_ms(&j, "send_s", (double)e->o->send_ns / FL_NS_PER_S);
 	}
@@ -270,6 +320,8 @@ static void emit_done(struct edge *e, int sig)
 	fl_json_int(&j, "bytes_sent", e->bytes_sent);
 	fl_json_int(&j, "bytes_read", e->bytes_read);
 	fl_json_int(&j, "bytes_left", e->bytes_left);
+	if (e->mode == ET_KEEPALIVE)
+		fl_json_int(&j, "replies", e->replies);
 	fl_json_int(&j, "sends", e->sends);
 	fl_json_int(&j, "short_sends", e->send_eagain);
 	fl_json_emit(&j);
@@ -292,6 +344,8 @@ int fl_run_edge(const struct fl_opts *o)
 		e->mode = LT_DRAIN;
 	else if (!strcmp(o->scenario, "et-undrained"))
 		e->mode = ET_UNDRAINED;
+	else if (!strcmp(o->scenario, "et-keepalive"))
+		e->mode = ET_KEEPALIVE;
 	else
 		e->mode = ET_CORRECT;
 	fl_gate_init(&e->gate);

@@ -66,6 +66,7 @@ static const struct scenario scenarios[] = {
 	{ "lt-drain", fl_run_edge, 0 },
 	{ "et-undrained", fl_run_edge, BIT(O_CHUNK) | BIT(O_SEND) },
 	{ "et-correct", fl_run_edge, BIT(O_CHUNK) | BIT(O_SEND) },
+	{ "et-keepalive", fl_run_edge, 0 },
 	{ "slow-reader", fl_run_backpressure, 0 },
 	{ "slow-peer", fl_run_backpressure, 0 },
 	{ "blocking-writer", fl_run_backpressure, 0 },
@@ -119,6 +120,11 @@ static const char help_text[] =
 "      B bytes (default 100) per edge: bytes left, then a starved socket.\n"
 "  et-correct [--chunk B] [--send-s S]\n"
 "      Control: same traffic, the loop reads B-byte reads until EAGAIN.\n"
+"  et-keepalive\n"
+"      Control: EPOLLET keep-alive exchange read as nginx reads it: one read\n"
+"      per edge takes the 64-byte request, a 256-byte reply, 100 us of\n"
+"      work, then epoll_wait; fl-client sends the next request as soon as\n"
+"      it has the reply, so it is there before the wait. Default 5 s.\n"
 "  churn [--count N] [--processes]\n"
 "      N short-lived loop threads (or processes), 64 alive at a time, each\n"
 "      running three epoll_wait iterations and exiting.\n"
