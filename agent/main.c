@@ -712,9 +712,14 @@ int main(int argc, char **argv)
 		return EXIT_HOST;
 	}
 	lw_selfstat_init(&a.self);
-	lw_info("attached %u probes%s, %u per-packet ones %s; watching %s", a.probes.attached,
-		a.probes.skipped ? " (some off, see above)" : "", a.probes.ndetail,
-		a.tier.mode == LW_TIER_FORCED ? "attached (--detect)" : "detail on demand",
+	if (a.tier.mode == LW_TIER_NONE)
+		snprintf(cerr, sizeof(cerr), "no per-packet detail");
+	else
+		snprintf(cerr, sizeof(cerr), "%u per-packet ones %s", a.probes.ndetail,
+			 a.tier.mode == LW_TIER_FORCED ? "attached for good (--detect)" :
+							 "for the detail on demand");
+	lw_info("attached %u probes%s, %s; watching %s", a.probes.attached,
+		a.probes.skipped ? " (some off, see above)" : "", cerr,
 		a.opt.npids ? "the given pids" : a.opt.comm[0] ? a.opt.comm : "every process");
 	lw_privs_drop(a.opt.prom_file);
 	if (open_views(&a)) {
