@@ -29,9 +29,12 @@ uint32_t lw_tier_triggers(const struct lw_interval *iv, unsigned int interval_s)
 		trig |= LW_TRIG_DROPS;
 	if (lw_interval_stalls(iv) || iv->open_stall_ns)
 		trig |= LW_TRIG_STALL;
-	/* what only the detail tier finds keeps it while it goes on */
-	if (iv->herds || iv->lt_hot_loops || iv->undrained_et || iv->et_starved || iv->snd_eagain ||
-	    iv->snd_partial)
+	if (iv->et_starved)
+		trig |= LW_TRIG_LINGER;
+	/* what only the detail tier finds keeps it while it goes on; what the
+	 * always-on tier finds by itself (undrained sockets, hot loops) does
+	 * not call for it */
+	if (iv->herds || iv->snd_eagain || iv->snd_partial)
 		trig |= LW_TRIG_FOUND;
 	return trig;
 }
@@ -94,7 +97,7 @@ const char *lw_tier_mode_name(enum lw_tier_mode m)
 const char *lw_trigger_name(unsigned int bit)
 {
 	static const char *const names[LW_TRIG_NAMES] = { "futile_wakeups", "queue", "drops",
-							  "stall", "found" };
+							  "stall", "found", "lingering_bytes" };
 
 	return bit < LW_TRIG_NAMES ? names[bit] : "?";
 }

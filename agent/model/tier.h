@@ -20,8 +20,10 @@ enum lw_trigger {
 	LW_TRIG_DROPS = 1u << 2,	/* drops or listener overflows */
 	LW_TRIG_STALL = 1u << 3,	/* a stall, finished or still open */
 	LW_TRIG_FOUND = 1u << 4,	/* the detail tier itself found something */
+	LW_TRIG_LINGER = 1u << 5,	/* unread bytes stay on an edge-triggered
+					 * socket (et_starved) */
 };
-#define LW_TRIG_NAMES 5
+#define LW_TRIG_NAMES 6
 
 /* Futile wake-ups that count as a rise: this many a second, and this share
  * of all wake-ups (one in ten); below, a few are the noise of any server. */

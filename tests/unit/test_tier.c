@@ -47,7 +47,11 @@ static void each_trigger_on_its_own(void **state)
 	struct lw_interval over = { .accept_overflows = 3 };
 	struct lw_interval stall = { .stalls = 1 };
 	struct lw_interval open = { .open_stall_ns = 2 * S };
-	struct lw_interval found = { .undrained_et = 1 };
+	struct lw_interval found = { .herds = 1 };
+	struct lw_interval eagain = { .snd_eagain = 4 };
+	struct lw_interval linger = { .et_starved = 1 };
+	/* found by the always-on tier itself: no reason for the detail */
+	struct lw_interval undrained = { .undrained_et = 3, .lt_hot_loops = 2 };
 
 	(void)state;
 	assert_int_equal(lw_tier_triggers(&herd, 1), LW_TRIG_FUTILE);
@@ -59,6 +63,9 @@ static void each_trigger_on_its_own(void **state)
 	assert_int_equal(lw_tier_triggers(&stall, 1), LW_TRIG_STALL);
 	assert_int_equal(lw_tier_triggers(&open, 1), LW_TRIG_STALL);
 	assert_int_equal(lw_tier_triggers(&found, 1), LW_TRIG_FOUND);
+	assert_int_equal(lw_tier_triggers(&eagain, 1), LW_TRIG_FOUND);
+	assert_int_equal(lw_tier_triggers(&linger, 1), LW_TRIG_LINGER);
+	assert_int_equal(lw_tier_triggers(&undrained, 1), 0);
 }
 
 /* Engage on the trigger's interval, stay while it persists and for N-1
