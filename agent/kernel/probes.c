@@ -235,6 +235,7 @@ static const struct {
 	uint32_t family;
 } map_defs[] = {
 	{ MAP(lw_threads), F_LOOP },
+	{ MAP(lw_busy), F_LOOP },
 	{ MAP(lw_pid_filter), F_LOOP },
 	{ MAP(lw_events), F_LOOP },
 	{ MAP(lw_stats), F_LOOP },
