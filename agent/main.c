@@ -4,6 +4,7 @@
  * interval timer, a duration timer and a signalfd.
  */
 #include <errno.h>
+#include <linux/capability.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
@@ -28,6 +29,7 @@
 #include "model/runtime.h"
 #include "model/stall.h"
 #include "model/stacks.h"
+#include "model/tier.h"
 #include "settings/options.h"
 #include "settings/reload.h"
 #include "util/log.h"
@@ -57,6 +59,7 @@ struct agent {
 	struct lw_stall_stacks stk_out;	/* the stall being reported */
 	struct lw_stall_stacks *open_stk;	/* one per stall in progress of the tick */
 	size_t open_stk_cap;
+	struct lw_tier tier;		/* the per-packet detail tier's switch */
 	int starve_fd;		/* armed while undrained sockets are watched */
 	bool starve_armed;
 	enum lw_view view;
@@ -117,7 +120,7 @@ static void log_start(struct agent *a)
 static int open_views(struct agent *a)
 {
 	struct lw_start_rec s = { .kernel = a->probes.kernel, .hooks = a->probes.hooks,
-				  .det = &a->det };
+				  .det = &a->det, .detail = lw_tier_mode_name(a->tier.mode) };
 	struct lw_viewer v;
 	int exec_out = STDERR_FILENO, rc;
 
@@ -386,6 +389,75 @@ static void judge_alerts(struct agent *a)
 		lw_warn("out of memory evaluating alerts: some processes were skipped");
 }
 
+static uint64_t mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* The per-packet hooks are paid for only while a symptom is present: the
+ * default starts with them detached, --detect keeps them. */
+static void start_tier(struct agent *a)
+{
+	enum lw_tier_mode mode = LW_TIER_ON_DEMAND;
+
+	if (!a->probes.ndetail)
+		mode = LW_TIER_NONE;
+	else if (a->opt.set_mask & LW_SET_DETECT)
+		mode = LW_TIER_FORCED;
+	lw_tier_init(&a->tier, mode, a->opt.detail_release, mono_now());
+	if (mode != LW_TIER_ON_DEMAND)
+		return;
+	lw_probes_detail(&a->probes, false);
+	/* making a link again later needs what loading did */
+	lw_privs_keep(CAP_BPF);
+	lw_privs_keep(CAP_PERFMON);
+}
+
+/* The interval's triggers, over every process, switch the detail tier. A
+ * symptom seen at this tick engages it for the next interval: the delay
+ * from a symptom to the first detailed event is at most one interval and
+ * the time the links take to attach. */
+static void switch_tier(struct agent *a)
+{
+	uint32_t trig = 0, pids[LW_TIER_PIDS];
+	size_t npids = 0;
+	uint64_t now = mono_now();
+	bool want;
+
+	if (a->tier.mode != LW_TIER_ON_DEMAND)
+		return;
+	for (size_t i = 0; i < a->model.nprocs; i++) {
+		const struct lw_proc *p = a->model.procs[i];
+		uint32_t t = lw_tier_triggers(&p->iv, a->opt.interval_s);
+
+		trig |= t;
+		if (t && npids < LW_TIER_PIDS)
+			pids[npids++] = p->pid;
+	}
+	/* shutting down: nothing to engage for */
+	if (a->stop)
+		trig = 0;
+	want = lw_tier_step(&a->tier, trig, pids, npids, now);
+	if (want == a->probes.detail_on)
+		return;
+	if (!want) {
+		lw_probes_detail(&a->probes, false);
+		lw_info("detail tier released after %u quiet intervals (%.1f s engaged in all)",
+			a->tier.release_after, lw_tier_seconds(&a->tier, now));
+		return;
+	}
+	if (!lw_probes_detail(&a->probes, true)) {
+		lw_tier_failed(&a->tier, now);
+		return;
+	}
+	lw_info("detail tier engaged for pid %u%s (%s%s)", pids[0], npids > 1 ? " and others" : "",
+		lw_trigger_name((unsigned int)__builtin_ctz(trig)),
+		trig & (trig - 1) ? " and more" : "");
+}
+
 /* The rest of the record: the figures as folded and the agent's own cost. */
 static const struct lw_interval_rec *close_record(struct agent *a, size_t threads)
 {
@@ -400,6 +472,14 @@ static const struct lw_interval_rec *close_record(struct agent *a, size_t thread
 	st->threads = threads;
 	st->procs = a->model.nprocs;
 	st->threads_dropped = lw_probes_stat(&a->probes, LW_STAT_THREADS_DROPPED);
+	if (a->tier.mode != LW_TIER_NONE) {
+		uint64_t now = mono_now();
+
+		st->detail = &a->tier;
+		st->detail_s = lw_tier_seconds(&a->tier, now);
+		st->detail_engaged_s = a->tier.engaged && now > a->tier.since_ns ?
+					       (double)(now - a->tier.since_ns) / 1e9 : 0;
+	}
 	r->interval_s = a->opt.interval_s;
 	r->final = a->stop;
 	r->model = &a->model;
@@ -434,8 +514,9 @@ static void on_interval(struct agent *a)
 	count_lost(a);						/* 8. lost records */
 	clock_gettime(CLOCK_REALTIME, &a->rec.rec.now);
 	judge_alerts(a);					/* 9. alert rules */
-	lw_views_interval(&a->views, close_record(a, threads));	/* 10. every view */
-	lw_model_end_interval(&a->model);			/* 11. the next interval */
+	switch_tier(a);						/* 10. the detail tier */
+	lw_views_interval(&a->views, close_record(a, threads));	/* 11. every view */
+	lw_model_end_interval(&a->model);			/* 12. the next interval */
 	lw_rd_end_interval(&a->ready);
 }
 
@@ -513,6 +594,7 @@ static void reload(struct agent *a)
 	if (a->opt.stall_ms != stall)
 		lw_probes_set_stall_ms(&a->probes, a->opt.stall_ms);
 	a->ready.starve_ms = a->opt.starve_ms;
+	a->tier.release_after = a->opt.detail_release;
 	if (a->opt.interval_s != interval) {
 		struct itimerspec its = { .it_value.tv_sec = a->opt.interval_s,
 					  .it_interval.tv_sec = a->opt.interval_s };
@@ -672,17 +754,24 @@ int main(int argc, char **argv)
 	}
 	lw_bp_start(&a.probes);
 	lw_probes_ready_seed(&a.probes, &a.opt);
+	start_tier(&a);
 	log_start(&a);
 	if (setup_loop(&a)) {
 		cleanup(&a);
 		return EXIT_HOST;
 	}
 	lw_selfstat_init(&a.self);
+	if (a.tier.mode == LW_TIER_NONE)
+		snprintf(cerr, sizeof(cerr), "no per-packet detail");
+	else
+		snprintf(cerr, sizeof(cerr), "%u per-packet ones %s", a.probes.ndetail,
+			 a.tier.mode == LW_TIER_FORCED ? "attached for good (--detect)" :
+							 "for the detail on demand");
 	/* the kernel stacks' names, before the privileges that show them go */
 	if (a.opt.stacks)
 		lw_unwinder_preload(&a.unwinder);
-	lw_info("attached %u probes%s; watching %s", a.probes.attached,
-		a.probes.skipped ? " (some off, see above)" : "",
+	lw_info("attached %u probes%s, %s; watching %s", a.probes.attached,
+		a.probes.skipped ? " (some off, see above)" : "", cerr,
 		a.opt.npids ? "the given pids" : a.opt.comm[0] ? a.opt.comm : "every process");
 	lw_privs_drop(a.opt.prom_file);
 	if (open_views(&a)) {

@@ -28,6 +28,20 @@ struct {
 	__type(value, struct lw_thread);
 } lw_threads SEC(".maps") __weak;
 
+/*
+ * Loop threads in a busy window, counted by tid modulo the size: a context
+ * switch of a thread whose slot is 0 is no loop thread's busy window, known
+ * from one array read (inlined) instead of two lookups of lw_threads. Slots
+ * are shared, so a non-zero one only means "look it up".
+ */
+#define LW_BUSY_SLOTS 65536
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, LW_BUSY_SLOTS);
+	__type(key, __u32);
+	__type(value, __u32);
+} lw_busy SEC(".maps") __weak;
+
 /* Processes to watch when -p is given (value unused). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

@@ -18,6 +18,31 @@
 
 const struct lw_thread lw_zero_thread = {};
 
+/* May tid be in a busy window? False only when no loop thread of its slot is. */
+static __always_inline bool loop_maybe_busy(__u32 tid)
+{
+	__u32 k = tid & (LW_BUSY_SLOTS - 1);
+	__u32 *c = bpf_map_lookup_elem(&lw_busy, &k);
+
+	return !c || *c;
+}
+
+/* The thread's busy window opens (on) or closes: its slot's count follows. */
+static __always_inline void loop_busy_mark(struct lw_thread *t, __u32 tid, __u32 on)
+{
+	__u32 k = tid & (LW_BUSY_SLOTS - 1);
+	__u32 *c;
+
+	if (t->busy == on)
+		return;
+	c = bpf_map_lookup_elem(&lw_busy, &k);
+	if (!c)
+		return;
+	/* the result unused: a plain atomic add, which every kernel takes */
+	__sync_fetch_and_add(c, on ? 1 : (__u32)-1);
+	t->busy = on;
+}
+
 static __always_inline void loop_emit_stall(struct lw_thread *t, __u32 tid, __u64 busy)
 {
 	struct lw_stall_event *e;
@@ -73,6 +98,7 @@ static __always_inline __u64 loop_wait_enter(__u64 id, __u32 maxevents)
 	if (t->in_wait)
 		return now;
 	t->in_wait = 1;
+	loop_busy_mark(t, tid, 0);
 	t->wait_enter_ns = now;
 	t->maxevents = maxevents;
 	if (!t->wait_exit_ns)
@@ -110,6 +136,7 @@ static __always_inline __u64 loop_wait_exit(__u64 id, long ret)
 	if (ret > 0 && ret == t->maxevents)
 		t->saturated++;
 	t->in_wait = 0;
+	loop_busy_mark(t, tid, 1);
 	t->wait_exit_ns = now;
 	t->off_since_ns = 0;
 	t->runq_ns = 0;
@@ -141,7 +168,8 @@ static __always_inline void loop_sched_switch(bool preempt, struct task_struct *
 	struct lw_thread *t;
 	__u64 now = 0;
 
-	t = bpf_map_lookup_elem(&lw_threads, &prev_tid);
+	/* most switches are of threads in no busy window: one array read each */
+	t = loop_maybe_busy(prev_tid) ? bpf_map_lookup_elem(&lw_threads, &prev_tid) : NULL;
 	if (t && !t->in_wait && t->wait_exit_ns) {
 		now = bpf_ktime_get_ns();
 		t->off_since_ns = now;
@@ -153,6 +181,9 @@ static __always_inline void loop_sched_switch(bool preempt, struct task_struct *
 		}
 	}
 
+	/* a thread switched out in its busy window is still in it */
+	if (!loop_maybe_busy(next_tid))
+		return;
 	t = bpf_map_lookup_elem(&lw_threads, &next_tid);
 	if (!t || !t->off_since_ns)
 		return;
@@ -183,6 +214,7 @@ static __always_inline void loop_task_exit(struct task_struct *task)
 
 	if (!t)
 		return;
+	loop_busy_mark(t, tid, 0);
 	if (t->max_epoch[epoch & 1] == epoch && t->iterations)
 		t->exited = 1;
 	else

@@ -101,7 +101,7 @@ struct lw_thread {
 	/* Loop saturation: maxevents of the current wait call, and the running
 	 * total of wait calls that returned that many events. */
 	__u32 maxevents;
-	__u32 pad_sat;
+	__u32 busy;		/* counted in lw_busy (bpf/loop.bpf.h) */
 	__u64 saturated;
 };
 _Static_assert(sizeof(struct lw_thread) == 480, "lw_thread layout");

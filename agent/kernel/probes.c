@@ -240,6 +240,7 @@ static const struct {
 	uint32_t family;
 } map_defs[] = {
 	{ MAP(lw_threads), F_LOOP },
+	{ MAP(lw_busy), F_LOOP },
 	{ MAP(lw_pid_filter), F_LOOP },
 	{ MAP(lw_events), F_LOOP },
 	{ MAP(lw_stats), F_LOOP },
@@ -589,7 +590,10 @@ static int open_skel(struct lw_probes *p, const struct lw_options *o, const stru
 static void destroy_links(struct lw_probes *p)
 {
 	lw_links_destroy(p->links, p->attached);
+	lw_links_destroy(p->detail_links, p->ndetail);
 	p->attached = 0;
+	p->ndetail = 0;
+	p->detail_on = false;
 }
 
 /* Attach every loaded program but the iterators (their owners make their
@@ -598,6 +602,7 @@ static int attach_all(struct lw_probes *p, const struct plan *pl, char *why, siz
 		      const char **failed)
 {
 	struct bpf_program *prog;
+	int h;
 
 	bpf_object__for_each_program(prog, p->skel->obj) {
 		struct bpf_link *link;
@@ -606,7 +611,7 @@ static int attach_all(struct lw_probes *p, const struct plan *pl, char *why, siz
 		    bpf_program__expected_attach_type(prog) == BPF_TRACE_ITER ||
 		    bpf_program__type(prog) == BPF_PROG_TYPE_PERF_EVENT)
 			continue;
-		if (p->attached == LW_MAX_LINKS) {
+		if (p->attached + p->ndetail >= LW_MAX_LINKS) {
 			snprintf(why, len, "more programs than links (LW_MAX_LINKS)");
 			*failed = bpf_program__name(prog);
 			return LW_HK_WAIT;
@@ -617,9 +622,39 @@ static int attach_all(struct lw_probes *p, const struct plan *pl, char *why, siz
 			*failed = bpf_program__name(prog);
 			return hook_of(p, pl, *failed);
 		}
+		/* attached once here all the same: a program the kernel will not
+		 * attach costs its hook at start, not at the first engage */
+		h = hook_of(p, pl, bpf_program__name(prog));
+		if (h >= 0 && (LW_DETAIL_HOOKS & (1u << h)) && p->ndetail < LW_MAX_DETAIL) {
+			p->detail_progs[p->ndetail] = prog;
+			p->detail_links[p->ndetail++] = link;
+			continue;
+		}
 		p->links[p->attached++] = link;
 	}
 	return -1;
+}
+
+unsigned int lw_probes_detail(struct lw_probes *p, bool on)
+{
+	unsigned int n = 0;
+
+	if (!on) {
+		lw_links_destroy(p->detail_links, p->ndetail);
+		p->detail_on = false;
+		return 0;
+	}
+	for (unsigned int i = 0; i < p->ndetail; i++) {
+		if (!p->detail_links[i])
+			p->detail_links[i] = bpf_program__attach(p->detail_progs[i]);
+		if (p->detail_links[i])
+			n++;
+		else
+			lw_warn("failed to attach %s for the detail tier: %s",
+				bpf_program__name(p->detail_progs[i]), strerror(errno));
+	}
+	p->detail_on = n > 0;
+	return n;
 }
 
 #define LW_MAX_ATTEMPTS 32
@@ -730,6 +765,7 @@ int lw_probes_start(struct lw_probes *p, const struct lw_options *o, lw_event_fn
 		if (!p->hooks[h].on)
 			p->skipped += !!(hook_defs[h].families & pl.families);
 	}
+	p->detail_on = p->ndetail > 0;
 	/* the sweep's links are made by its owner, which says if they fail */
 	p->families = pl.families;
 	p->asked = o->detect | F_LOOP | (o->stacks ? F_STK : 0);

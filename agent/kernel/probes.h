@@ -14,6 +14,13 @@ struct ring_buffer;
 struct bpf_link;
 
 #define LW_MAX_LINKS 64
+#define LW_MAX_DETAIL 8
+
+/* The hooks of the detail tier: the per-packet ones, attached only while a
+ * symptom is present (agent/model/tier.h). Everything else is always on. */
+#define LW_DETAIL_HOOKS                                                                 \
+	((1u << LW_HK_DATA_READY) | (1u << LW_HK_RECV) | (1u << LW_HK_SEND) |            \
+	 (1u << LW_HK_SENDMSG))
 
 typedef int (*lw_event_fn)(void *ctx, void *data, size_t len);
 
@@ -26,6 +33,11 @@ struct lw_probes {
 	struct bpf_link *links[LW_MAX_LINKS];
 	struct bpf_link *bp_sweep[3];	/* task_file, tcp, udp: run by agent/kernel/probes_bp.c */
 	unsigned int attached, skipped;
+	/* the detail tier's programs stay loaded; only their links come and go */
+	struct bpf_program *detail_progs[LW_MAX_DETAIL];
+	struct bpf_link *detail_links[LW_MAX_DETAIL];
+	unsigned int ndetail;
+	bool detail_on;
 	/* what the kernel allowed: hooks on and the path of each, families on */
 	struct lw_hook_state hooks[LW_HK_MAX];
 	uint32_t families, asked;
@@ -38,6 +50,9 @@ struct lw_probes {
  * mean the host lacks something (exit 1). */
 int lw_probes_start(struct lw_probes *p, const struct lw_options *o, lw_event_fn fn, void *ctx);
 void lw_probes_stop(struct lw_probes *p);
+/* Make (on) or destroy the detail tier's links. A program that will not
+ * attach is left off, with a warning; returns how many are attached. */
+unsigned int lw_probes_detail(struct lw_probes *p, bool on);
 /* What each detection can do with what the kernel allowed. */
 void lw_probes_detections(const struct lw_probes *p, struct lw_detections *out);
 int lw_probes_ring_fd(const struct lw_probes *p);

@@ -30,6 +30,7 @@
 #include "model/open_stall.h"
 #include "model/readiness.h"
 #include "model/stall.h"
+#include "model/tier.h"
 
 enum lw_rec_type {
 	LW_REC_STALL = 0,
@@ -76,6 +77,10 @@ struct lw_agent_stats {
 	uint64_t rss_kb;
 	uint64_t threads, procs;	/* state the agent holds: bounded */
 	uint64_t threads_dropped;	/* loop threads the kernel map had no room for */
+	/* the detail tier (agent/model/tier.h): NULL in records without one */
+	const struct lw_tier *detail;
+	double detail_s;		/* seconds engaged since the start */
+	double detail_engaged_s;	/* of the engage under way */
 };
 
 struct lw_interval_rec {

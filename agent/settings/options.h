@@ -33,6 +33,7 @@ struct lw_options {
 	unsigned int max_sockets;	/* watched sockets tracked in the kernel */
 	unsigned int max_series;
 	uint32_t detect;		/* enum lw_detect bits: families whose probes load */
+	unsigned int detail_release;	/* quiet intervals before the detail tier goes */
 	enum lw_hooks hooks;		/* how epoll waits are hooked */
 	bool stacks;			/* the stacks of stalls (--no-stacks) */
 	int verbose;
@@ -65,6 +66,8 @@ enum lw_opt_bit {
 	LW_SET_MAX_THREADS = 1u << 11,
 	LW_SET_MAX_SOCKETS = 1u << 12,
 	LW_SET_STACKS = 1u << 13,
+	LW_SET_DETECT = 1u << 14,
+	LW_SET_DETAIL_RELEASE = 1u << 15,
 };
 
 enum lw_opt_result { LW_OPT_RUN = 0, LW_OPT_EXIT = 1 };

@@ -68,6 +68,10 @@ const struct lw_setting lw_settings[] = {
 	{ .section = "thresholds", .key = "retransmits_per_s", .type = LW_T_RATIO, .min = 0.001,
 	  .max = 1e9, .def = 10, .reload = true, ALERT(retransmits_per_s),
 	  .help = "retransmits alert: TCP retransmits a second at or above" },
+	{ .flag = "detail-release", .arg = "N", .section = "thresholds", .key = "detail_release",
+	  .type = LW_T_UINT, .min = 1, .max = 3600, .def = 5, .reload = true,
+	  .set_bit = LW_SET_DETAIL_RELEASE, OPT(detail_release),
+	  .help = "quiet intervals before the per-packet detail tier is detached" },
 	{ .flag = "alert-exec", .arg = "CMD", .section = "alerts", .key = "exec", .type = LW_T_CMD,
 	  .def_text = "none", .reload = true, .set_bit = LW_SET_ALERT_EXEC, OPT(alert_exec),
 	  .help = "run CMD with each alert as JSON on its stdin", .value_help = "a shell command" },
@@ -86,9 +90,10 @@ const struct lw_setting lw_settings[] = {
 	  .type = LW_T_UINT, .min = 64, .max = 4194304, .def = 65536, .set_bit = LW_SET_MAX_SOCKETS,
 	  OPT(max_sockets), .help = "sockets watched by loops tracked in the kernel" },
 	{ .flag = "detect", .arg = "LIST", .type = LW_T_DETECT, .def = LW_DETECT_ALL,
-	  .def_text = "all", OPT(detect),
+	  .def_text = "all", .set_bit = LW_SET_DETECT, OPT(detect),
 	  .help = "families to load: loop,readiness,backpressure or all\n"
-		  "(default all; loop lag is always on)" },
+		  "(default all, per-packet detail on demand; given, the\n"
+		  "detail tier stays on; loop lag is always on)" },
 	{ .flag = "hooks", .arg = "PATH", .type = LW_T_HOOKS, .def_text = "auto", OPT(hooks),
 	  .help = "how epoll waits are hooked: auto, fentry, kprobe or\n"
 		  "tracepoint (default auto: fentry where the kernel allows it)" },

@@ -341,6 +341,16 @@ const char *lw_prom_render(struct lw_prom *p, const struct lw_model *m,
 		putf(p, "loopwatch_agent_resident_memory_bytes");
 		count(p, p->agent_rss_bytes);
 	}
+	if (p->detail_set) {
+		family(p, "loopwatch_detail_engaged", "gauge",
+		       "1 while the per-packet detail tier is attached.");
+		putf(p, "loopwatch_detail_engaged");
+		count(p, p->detail_engaged);
+		family(p, "loopwatch_detail_seconds_total", "counter",
+		       "Time the per-packet detail tier has been attached.");
+		putf(p, "loopwatch_detail_seconds_total");
+		value(p, p->detail_s);
+	}
 	if (p->det_set) {
 		family(p, "loopwatch_detection_enabled", "gauge",
 		       "1 while the detection runs (perhaps degraded), 0 when this kernel refused it.");

@@ -34,6 +34,10 @@ struct lw_prom {
 	double agent_cpu_s;
 	uint64_t agent_rss_bytes;
 	bool agent_set;
+	/* the detail tier, set before each render; not rendered while unset */
+	bool detail_engaged;
+	double detail_s;
+	bool detail_set;
 };
 
 /* Render the model at the end of an interval (before lw_model_end_interval:

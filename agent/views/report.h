@@ -32,7 +32,8 @@ const char *lw_json_summary(struct lw_json *j, const struct timespec *now,
 			    const struct lw_proc *p);
 /* Once, after attaching: the kernel, the epoll hook path and each detection. */
 const char *lw_json_start(struct lw_json *j, const struct timespec *now, const char *kernel,
-			  const struct lw_hook_state hooks[LW_HK_MAX], const struct lw_detections *d);
+			  const struct lw_hook_state hooks[LW_HK_MAX], const struct lw_detections *d,
+			  const char *detail);
 const char *lw_json_agent(struct lw_json *j, const struct timespec *now,
 			  const struct lw_agent_stats *a);
 

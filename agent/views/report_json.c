@@ -97,13 +97,16 @@ const char *lw_json_summary(struct lw_json *j, const struct timespec *now,
 }
 
 const char *lw_json_start(struct lw_json *j, const struct timespec *now, const char *kernel,
-			  const struct lw_hook_state hooks[LW_HK_MAX], const struct lw_detections *d)
+			  const struct lw_hook_state hooks[LW_HK_MAX], const struct lw_detections *d,
+			  const char *detail)
 {
 	char buf[LW_WHY_LEN + 16];
 
 	lw_json_begin(j, "start", now);
 	lw_json_str(j, "kernel", kernel);
 	lw_json_str(j, "hooks", hooks[LW_HK_WAIT].path ? hooks[LW_HK_WAIT].path : "none");
+	if (detail)
+		lw_json_str(j, "detail", detail);
 	lw_json_obj_begin(j, "detections");
 	for (int i = 0; i < LW_DET_MAX; i++)
 		lw_json_str(j, lw_det_name((enum lw_det_id)i),
@@ -128,5 +131,28 @@ const char *lw_json_agent(struct lw_json *j, const struct timespec *now,
 	lw_json_u64(j, "threads", a->threads);
 	lw_json_u64(j, "procs", a->procs);
 	lw_json_u64(j, "threads_dropped", a->threads_dropped);
+	if (a->detail) {
+		const struct lw_tier *t = a->detail;
+		char why[96] = "", pids[LW_TIER_PIDS * 12] = "";
+		size_t o = 0;
+
+		for (unsigned int b = 0; b < LW_TRIG_NAMES; b++)
+			if (t->why & (1u << b))
+				o += (size_t)snprintf(why + o, sizeof(why) - o, "%s%s", o ? "," : "",
+						      lw_trigger_name(b));
+		o = 0;
+		for (unsigned int i = 0; i < t->npids && o < sizeof(pids); i++)
+			o += (size_t)snprintf(pids + o, sizeof(pids) - o, "%s%u", o ? "," : "",
+					      t->pids[i]);
+		lw_json_obj_begin(j, "detail");
+		lw_json_str(j, "mode", lw_tier_mode_name(t->mode));
+		lw_json_bool(j, "engaged", t->engaged);
+		lw_json_str(j, "triggers", why);
+		lw_json_str(j, "pids", pids);
+		lw_json_num(j, "engaged_s", a->detail_engaged_s);
+		lw_json_num(j, "seconds_total", a->detail_s);
+		lw_json_u64(j, "engages", t->engages);
+		lw_json_obj_end(j);
+	}
 	return lw_json_end(j);
 }

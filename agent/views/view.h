@@ -32,6 +32,7 @@ struct lw_start_rec {
 	const char *kernel;
 	const struct lw_hook_state *hooks;	/* LW_HK_MAX of them */
 	const struct lw_detections *det;
+	const char *detail;	/* the detail tier: "on demand", "forced" or "none" */
 };
 
 enum lw_view_input { LW_VIEW_GO_ON = 0, LW_VIEW_QUIT };

@@ -23,7 +23,7 @@ static void json_open(void *ctx, const struct lw_start_rec *s)
 {
 	struct json_view *v = ctx;
 
-	put(v, lw_json_start(&v->j, &s->now, s->kernel, s->hooks, s->det));
+	put(v, lw_json_start(&v->j, &s->now, s->kernel, s->hooks, s->det, s->detail));
 	fflush(v->out);
 }
 

@@ -36,6 +36,11 @@ static void prom_interval(void *ctx, const struct lw_interval_rec *r)
 	v->prom.agent_cpu_s = (double)r->agent.cpu_ns / 1e9;
 	v->prom.agent_rss_bytes = r->agent.rss_kb * 1024;
 	v->prom.agent_set = true;
+	if (r->agent.detail) {
+		v->prom.detail_engaged = r->agent.detail->engaged;
+		v->prom.detail_s = r->agent.detail_s;
+		v->prom.detail_set = true;
+	}
 	text = lw_prom_render(&v->prom, r->model, r->alerts, v->max_series, &len);
 	err = text ? lw_prom_write(v->path, text, len) : -ENOMEM;
 	/* one line when it starts failing or fails differently, one when it

@@ -108,10 +108,36 @@ agent_around() {
 	done
 	shift
 	agent_start "$name" "${args[@]}" || return 1
+	[ -z "${ENGAGE:-}" ] || detail_engage "$name" || return 1
 	faultlab_run "$name" "$@"
 	rc=$?
 	check "$desc" [ $rc -eq 0 ]
 	return 0
+}
+
+# detail_engage NAME: have the running agent engage its per-packet detail
+# tier the way any symptom does, with a short stall of another faultlab (a
+# trigger of the always-on tier), and wait for it: for tests whose exact
+# counts need the detail tier from their symptom's first packet. Notes the
+# delay from the first stall's end to the engage.
+detail_engage() {
+	local name=$1 t0 t1 fpid
+	t0=$(date +%s%N)
+	"$FL" stall --cause sleep --ms 120 --every-ms 200 --count 2 >"$T/$name-engage.fl" \
+		2>"$T/$name-engage.flerr" &
+	fpid=$!
+	for _ in $(seq 100); do
+		if grep -q "detail tier engaged" "$T/$name.err" 2>/dev/null; then
+			t1=$(date +%s%N)
+			wait "$fpid"
+			note "$name: detail tier engaged $(( (t1 - t0) / 1000000 - 120 )) ms after the first stall"
+			return 0
+		fi
+		sleep 0.05
+	done
+	wait "$fpid"
+	nok "$name: the detail tier did not engage: $(tail -3 "$T/$name.err")"
+	return 1
 }
 
 # faultlab_run NAME ARGS...: run faultlab in the foreground, output in $T/NAME.fl

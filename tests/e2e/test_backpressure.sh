@@ -3,7 +3,10 @@
 # Backpressure end to end: each faultlab scenario against the kernel's own
 # figures for the same sockets (SO_MEMINFO, TCP_INFO, /proc/net/netstat,
 # /proc/net/snmp of the lossy namespace, /proc/self/fd, epoll_wait returns),
-# and a healthy loopback exchange that must stay silent.
+# and a healthy loopback exchange that must stay silent. The scenarios whose
+# counts must be exact from the first packet engage the detail tier first,
+# as any symptom would (lib.sh detail_engage); the others engage it by
+# their own symptom.
 . "$(dirname "$0")/lib.sh"
 
 # sum NAME PID FIELD: a summary field added up over the run
@@ -21,7 +24,7 @@ ge() { jq -n "($1) >= ($2)" | grep -qx true; }
 settle() { sleep 1.2; agent_stop; }
 
 # --- slow-reader: the loop's receive queue fills
-if agent_around "slow-reader ran" reader -c faultlab -- slow-reader --start-delay-ms 1500 --duration-s 2; then
+if ENGAGE=1 agent_around "slow-reader ran" reader -c faultlab -- slow-reader --start-delay-ms 1500 --duration-s 2; then
 	settle
 	pid=$(fl reader .pid); fd=$(fl reader .fd)
 	lp=$(fl reader .local_port); rp=$(fl reader .remote_port)
@@ -36,7 +39,7 @@ if agent_around "slow-reader ran" reader -c faultlab -- slow-reader --start-dela
 fi
 
 # --- slow-peer: the loop's send queue fills, writes come back short, then EAGAIN
-if agent_around "slow-peer ran" peer -c faultlab -- slow-peer --start-delay-ms 1200 --duration-s 2; then
+if ENGAGE=1 agent_around "slow-peer ran" peer -c faultlab -- slow-peer --start-delay-ms 1200 --duration-s 2; then
 	settle
 	pid=$(fl peer .pid); fd=$(fl peer .fd); lp=$(fl peer .local_port)
 	eagain=$(fl_done peer .eagain_writes)
@@ -53,7 +56,7 @@ if agent_around "slow-peer ran" peer -c faultlab -- slow-peer --start-delay-ms 1
 fi
 
 # --- blocking-writer: time blocking sends sleep for buffer space
-if agent_around "blocking-writer ran" blk -c faultlab -- blocking-writer --start-delay-ms 1200 --duration-s 2; then
+if ENGAGE=1 agent_around "blocking-writer ran" blk -c faultlab -- blocking-writer --start-delay-ms 1200 --duration-s 2; then
 	settle
 	pid=$(fl blk .pid)
 	ms=$(fl_done blk .send_ms)

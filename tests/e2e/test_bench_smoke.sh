@@ -14,7 +14,7 @@ sid=$(cat "$T/sid")
 check "benchmark smoke run exits 0" [ $rc -eq 0 ]
 [ $rc -eq 0 ] || sed 's/^/#   /' "$T/bench.err" | tail -5
 
-for part in "== saturation" "== per call" "== agent CPU" "== scale" "== probe cost" "== hook paths" "== stacks" "== budget"; do
+for part in "== saturation" "== per call" "== agent CPU" "== scale" "== probe cost" "== hook paths" "== stacks" "== nginx" "== budget"; do
 	check "printed section '$part'" grep -q "^$part" "$T/bench.out"
 done
 
@@ -29,13 +29,16 @@ for f in throughput_ratio_loopwatch throughput_ratio_bpftrace throughput_ratio_f
 	scale_map_memlock_kb probe_ns_per_request \
 	throughput_ratio_lw_loop throughput_ratio_floor_loop server_cost_ratio_lw_loop p99_ratio_lw_loop \
 	percall_lw_loop_added_ns percall_floor_loop_added_ns percall_lw_loop_vs_floor fentry_allowed \
-	stacks_throughput_ratio stacks_capture_us stacks_unwind_us stacks_rss_kb; do
+	stacks_throughput_ratio stacks_capture_us stacks_unwind_us stacks_rss_kb \
+	nginx_throughput_ratio_base nginx_throughput_ratio_loopwatch nginx_throughput_ratio_lw_loop \
+	nginx_throughput_ratio_lw_detail nginx_throughput_ratio_bpftrace; do
 	val=$(awk -v f="$f" '$1 == "figure" && $2 == f { print $3 }' "$T/bench.out")
 	check "figure $f printed as a number (${val:-missing})" eval '[[ $val =~ $number ]]'
 done
 
 # figures that are counts of something the run certainly did must not be 0:
 # a benchmark that measured nothing would still print numbers
+check "nginx served requests without tracing" awk '$1 == "figure" && $2 == "nginx_throughput_ratio_base" { exit !($3 > 0) }' "$T/bench.out"
 check "baseline served requests" awk '$1 == "figure" && $2 == "baseline_rps" { exit !($3 > 0) }' "$T/bench.out"
 check "loopwatch counted the paced loop's iterations" \
 	awk '$1 == "figure" && $2 == "agent_iterations_per_s_seen" { exit !($3 > 0) }' "$T/bench.out"

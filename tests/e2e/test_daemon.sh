@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Daemon mode: after attaching, the agent keeps only cap_sys_ptrace and
-# cap_dac_read_search (effective, permitted and bounding sets), says so in one
+# cap_dac_read_search, and cap_bpf with cap_perfmon to attach the detail tier
+# on demand (effective, permitted and bounding sets), says so in one
 # line, and still reads its maps; an --alert-exec command cannot get more back;
 # cap_dac_override stays only when the textfile directory needs it; under
 # systemd (JOURNAL_STREAM) log lines carry syslog priorities; the unit file
@@ -12,20 +13,20 @@
 caps() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
 # The bit mask of these capability numbers, as /proc prints it.
 mask() { local m=0 c; for c in "$@"; do m=$((m | (1 << c))); done; printf '%016x' $m; }
-CAP_DAC_OVERRIDE=1 CAP_DAC_READ_SEARCH=2 CAP_SYS_PTRACE=19
+CAP_DAC_OVERRIDE=1 CAP_DAC_READ_SEARCH=2 CAP_SYS_PTRACE=19 CAP_PERFMON=38 CAP_BPF=39
 
 mkdir -p "$T/prom"
 JOURNAL_STREAM=8:12345 agent_start privs -c faultlab --lag-ms 50 --sustain 1 \
 	--prom-file "$T/prom/loopwatch.prom" \
 	--alert-exec "grep ^Cap /proc/self/status > $T/child.caps" || exit 0
-want=$(mask $CAP_DAC_READ_SEARCH $CAP_SYS_PTRACE)
+want=$(mask $CAP_DAC_READ_SEARCH $CAP_SYS_PTRACE $CAP_PERFMON $CAP_BPF)
 note "agent: CapEff $(caps "$AGENT_PID" CapEff) CapPrm $(caps "$AGENT_PID" CapPrm) CapBnd $(caps "$AGENT_PID" CapBnd) CapAmb $(caps "$AGENT_PID" CapAmb)"
-check "after attaching: effective and permitted sets are sys_ptrace + dac_read_search" \
+check "after attaching: effective and permitted sets are sys_ptrace + dac_read_search + perfmon + bpf" \
 	[ "$(caps "$AGENT_PID" CapEff)" = "$want" -a "$(caps "$AGENT_PID" CapPrm)" = "$want" ]
 check "bounding set shrunk to the same, ambient empty" \
 	[ "$(caps "$AGENT_PID" CapBnd)" = "$want" -a "$(caps "$AGENT_PID" CapAmb)" = 0000000000000000 ]
 check "one log line says so, with its journald priority" \
-	[ "$(grep -c '^<6>loopwatch: dropped privileges after attaching: capabilities left: cap_dac_read_search,cap_sys_ptrace$' "$T/privs.err")" -eq 1 ]
+	[ "$(grep -c '^<6>loopwatch: dropped privileges after attaching: capabilities left: cap_dac_read_search,cap_sys_ptrace,cap_perfmon,cap_bpf$' "$T/privs.err")" -eq 1 ]
 faultlab_run privs stall --cause sleep --ms 100 --every-ms 200 --count 8
 pid=$(fl privs .pid)
 sleep 1.5
@@ -49,7 +50,7 @@ chown nobody "$T/locked"
 chmod 0755 "$T/locked"
 agent_start locked -c faultlab --prom-file "$T/locked/loopwatch.prom" || exit 0
 check "cap_dac_override kept for a directory that needs it" \
-	[ "$(caps "$AGENT_PID" CapEff)" = "$(mask $CAP_DAC_OVERRIDE $CAP_DAC_READ_SEARCH $CAP_SYS_PTRACE)" ]
+	[ "$(caps "$AGENT_PID" CapEff)" = "$(mask $CAP_DAC_OVERRIDE $CAP_DAC_READ_SEARCH $CAP_SYS_PTRACE $CAP_PERFMON $CAP_BPF)" ]
 sleep 1.5
 check "and the textfile is written there" [ -s "$T/locked/loopwatch.prom" ]
 check "agent exits 0" agent_stop

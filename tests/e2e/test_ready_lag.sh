@@ -5,11 +5,13 @@
 # in every interval and reports nothing else of this family (the silent
 # control); a loop stalled 100 ms by a sleep hands data over after the rest
 # of the stall: the largest readiness lag is within 10 % of the stall.
+# The idle loop calls for no per-packet detail: a symptom elsewhere engages
+# it first (lib.sh detail_engage); the stalled one engages it itself.
 . "$(dirname "$0")/lib.sh"
 
 sum() { sel summary "$(fl "$1" .pid)"; }
 
-agent_around "idle: faultlab healthy ran" idle -c faultlab -- healthy --duration-s 4 || exit 0
+ENGAGE=1 agent_around "idle: faultlab healthy ran" idle -c faultlab -- healthy --duration-s 4 || exit 0
 agent_stop
 pid=$(fl idle .pid)
 note "idle: [wakeups, ready p99, ready max] $(v idle "$(sum idle) | map([.wakeups, .ready_lag_p99_ms, .ready_lag_max_ms])")"

@@ -124,11 +124,12 @@ static void start_line_has_the_contract_fields(void **state)
 	strcpy(d.det[LW_DET_RETRANSMITS].why, "tcp_retransmit_skb (bp_retransmit refused: \"x\")");
 	d.det[LW_DET_DROPS].state = LW_DET_DEGRADED;
 	strcpy(d.det[LW_DET_DROPS].why, "sock_exceed_buf_limit (no tracepoint)");
-	line = lw_json_start(&j, &ts, "6.1.0-50-cloud-amd64", hooks, &d);
+	line = lw_json_start(&j, &ts, "6.1.0-50-cloud-amd64", hooks, &d, "on demand");
 	assert_non_null(line);
 	assert_string_equal(line,
 		"{\"type\":\"start\",\"time\":\"1970-01-01T00:00:00.000Z\","
-		"\"kernel\":\"6.1.0-50-cloud-amd64\",\"hooks\":\"fentry\",\"detections\":{"
+		"\"kernel\":\"6.1.0-50-cloud-amd64\",\"hooks\":\"fentry\",\"detail\":\"on demand\","
+		"\"detections\":{"
 		"\"loop_lag\":\"on\",\"stalls\":\"on\",\"herd\":\"on\",\"lt_hot_loop\":\"on\","
 		"\"undrained_et\":\"on\",\"readiness_lag\":\"on\",\"backpressure\":\"on\","
 		"\"drops\":\"degraded: sock_exceed_buf_limit (no tracepoint)\","
@@ -160,6 +161,31 @@ static void agent_line_has_the_contract_fields(void **state)
 	assert_string_equal(line, "{\"type\":\"agent\",\"time\":\"1970-01-01T00:00:00.000Z\","
 				  "\"events\":12,\"lost_events\":1,\"cpu_pct\":0.250,\"rss_kb\":6100,"
 				  "\"threads\":3,\"procs\":2,\"threads_dropped\":0}\n");
+	lw_json_free(&j);
+}
+
+/* The detail tier: which is engaged, why, for whom and for how long. */
+static void agent_line_shows_the_detail_tier(void **state)
+{
+	struct lw_tier t;
+	struct lw_agent_stats st = { .events = 1, .detail = &t, .detail_s = 7.5,
+				     .detail_engaged_s = 2.25 };
+	uint32_t pids[] = { 41, 42 };
+	struct lw_json j = { 0 };
+	struct timespec ts = { .tv_sec = 0 };
+	const char *line;
+
+	(void)state;
+	lw_tier_init(&t, LW_TIER_ON_DEMAND, 5, 0);
+	lw_tier_step(&t, LW_TRIG_STALL | LW_TRIG_QUEUE, pids, 2, 1);
+	line = lw_json_agent(&j, &ts, &st);
+	assert_non_null(line);
+	assert_string_equal(line, "{\"type\":\"agent\",\"time\":\"1970-01-01T00:00:00.000Z\","
+				  "\"events\":1,\"lost_events\":0,\"cpu_pct\":0.000,\"rss_kb\":0,"
+				  "\"threads\":0,\"procs\":0,\"threads_dropped\":0,"
+				  "\"detail\":{\"mode\":\"on demand\",\"engaged\":true,"
+				  "\"triggers\":\"queue,stall\",\"pids\":\"41,42\",\"engaged_s\":2.250,"
+				  "\"seconds_total\":7.500,\"engages\":1}}\n");
 	lw_json_free(&j);
 }
 
@@ -473,6 +499,7 @@ int main(void)
 		cmocka_unit_test(stall_line_has_the_contract_fields),
 		cmocka_unit_test(start_line_has_the_contract_fields),
 		cmocka_unit_test(agent_line_has_the_contract_fields),
+		cmocka_unit_test(agent_line_shows_the_detail_tier),
 		cmocka_unit_test(stall_in_progress_line),
 		cmocka_unit_test(parked_stall_line),
 		cmocka_unit_test(summary_line),

@@ -219,6 +219,16 @@ static void agent_cost_and_detections(void **state)
 	assert_true(sample(s, "loopwatch_detection_enabled{detection=\"drops\"}") == 1);
 	assert_true(sample(s, "loopwatch_detection_degraded{detection=\"drops\"}") == 1);
 	assert_true(sample(s, "loopwatch_detection_enabled{detection=\"fd_headroom\"}") == 0);
+	assert_false(has(s, "loopwatch_detail_engaged"));
+	f.p.detail_set = true;
+	f.p.detail_engaged = true;
+	f.p.detail_s = 12.5;
+	s = render(&f, NULL, 10);
+	assert_true(sample(s, "loopwatch_detail_engaged") == 1);
+	assert_true(sample(s, "loopwatch_detail_seconds_total") == 12.5);
+	f.p.detail_engaged = false;
+	s = render(&f, NULL, 10);
+	assert_true(sample(s, "loopwatch_detail_engaged") == 0);
 	lw_prom_free(&f.p);
 }
 

@@ -26,6 +26,11 @@
 #               under the same seven configurations
 #   agentcpu    agent CPU idle and at 100k loop iterations/s, lost events
 #   scale       1,000 loop threads and 100,000 sockets: agent RSS, map memory
+#   nginx       nginx (Debian's, one worker, its own prefix and config in a
+#               temporary directory, loopback on a free port) under wrk on
+#               the same CPU, interleaved rounds of base, loopwatch (the
+#               default: detail on demand), lw-loop, lw-detail (--detect
+#               all: the detail tier attached for good) and bpftrace
 #   probecost   kernel.bpf_stats_enabled=1 for one loaded run: ns per program
 #   stacks      the stacks of stalls: saturation throughput with stacks on
 #               against --no-stacks (interleaved rounds); the kernel's cost
@@ -567,6 +572,105 @@ probecost() {
 	fig probe_ns_per_request "$(awk -v t="$tot" -v r="$(kv requests <"$T/cost.load")" 'BEGIN { printf "%.1f", (r > 0 ? t / r : 0) }')"
 }
 
+# --------------------------------------------------------------------- nginx
+NGINX_CONFIGS="base loopwatch lw-loop lw-detail bpftrace"
+# nginx_conf DIR PORT: a configuration of our own, nothing of the system's
+nginx_conf() {
+	mkdir -p "$1/tmp" "$1/logs"
+	cat >"$1/nginx.conf" <<CONF
+worker_processes 1;
+daemon off;
+pid $1/nginx.pid;
+error_log $1/logs/error.log warn;
+events { worker_connections 1024; use epoll; }
+http {
+	access_log off;
+	client_body_temp_path $1/tmp/body;
+	proxy_temp_path $1/tmp/proxy;
+	fastcgi_temp_path $1/tmp/fastcgi;
+	uwsgi_temp_path $1/tmp/uwsgi;
+	scgi_temp_path $1/tmp/scgi;
+	keepalive_requests 1000000;
+	server {
+		listen 127.0.0.1:$2;
+		location / { return 200 "ok\n"; }
+	}
+}
+CONF
+}
+# free_port: a loopback port nobody listens on
+free_port() {
+	local p
+	for _ in $(seq 50); do
+		p=$((20000 + RANDOM % 40000))
+		ss -Htln "sport = :$p" 2>/dev/null | grep -q . || { echo "$p"; return 0; }
+	done
+	return 1
+}
+nginx_part() {
+	local r cfg port dir name rps v i n
+	local -a c
+	echo
+	echo "== nginx: one worker + wrk (1 thread, $conns connections), both on CPU $CPU, loopback"
+	command -v nginx >/dev/null || { fail "nginx is missing (tools/install-deps.sh test)"; return; }
+	command -v wrk >/dev/null || { fail "wrk is missing (tools/install-deps.sh test)"; return; }
+	port=$(free_port) || { fail "no free port for nginx"; return; }
+	dir=$T/nginx
+	nginx_conf "$dir" "$port"
+	taskset -c "$CPU" nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/logs/error.log" \
+		>"$T/nginx.out" 2>"$T/nginx.err" &
+	NPID=$!
+	for _ in $(seq 100); do
+		curl -s -o /dev/null "http://127.0.0.1:$port/" && break
+		sleep 0.05
+	done
+	curl -s -o /dev/null "http://127.0.0.1:$port/" || { fail "nginx did not start: $(tail -2 "$T/nginx.err" "$dir/logs/error.log")"; kill "$NPID" 2>/dev/null; return; }
+	: >"$T/ngx.tsv"
+	: >"$T/ngx.tsv.round"
+	read -r -a c <<<"$NGINX_CONFIGS"
+	n=${#c[@]}
+	for r in $(seq "$rounds"); do
+		round_begin
+		# five configurations: every stride from 1 to 4 walks them all
+		for ((i = 0; i < n; i++)); do
+			cfg=${c[((r - 1) + i * ((r - 1) % (n - 1) + 1)) % n]}
+			case $cfg in
+			loopwatch) name=ngx$r; agent_up "$name" || continue ;;
+			lw-loop) name=ngxloop$r; agent_up "$name" --detect loop || continue ;;
+			lw-detail) name=ngxdetail$r; agent_up "$name" --detect all || continue ;;
+			bpftrace) peer_up "ngx$r" || continue ;;
+			esac
+			rps=$(taskset -c "$CPU" wrk -t1 -c"$conns" -d"${seconds}s" "http://127.0.0.1:$port/" 2>&1 |
+				awk '/^Requests\/sec:/ { print $2 }')
+			case $cfg in
+			loopwatch|lw-loop|lw-detail) agent_down ;;
+			bpftrace) peer_down ;;
+			esac
+			[ -n "$rps" ] || { fail "wrk failed ($cfg)"; continue; }
+			printf '%s\t%s\t%s\n' "$r" "$cfg" "$rps" >>"$T/ngx.tsv.round"
+		done
+		round_end nginx "$r" "$T/ngx.tsv"
+	done
+	kill -QUIT "$NPID" 2>/dev/null
+	wait "$NPID" 2>/dev/null
+	use_rounds "$T/ngx.tsv"
+	awk -F'\t' '$2 == "base" { b[$1] = $3 } { rps[$1, $2] = $3 }
+		END { for (k in rps) { split(k, a, SUBSEP); if (b[a[1]] > 0) print a[2], rps[k] / b[a[1]] } }' \
+		"$T/ngx.tsv" >"$T/ngx.ratio"
+	printf '%-10s %9s %7s\n' config req/s ratio
+	for cfg in $NGINX_CONFIGS; do
+		local m_rps m_r
+		m_rps=$(awk -F'\t' -v c=$cfg '$2 == c { print $3 }' "$T/ngx.tsv" | median)
+		m_r=$(printf '%.3f' "$(awk -v c=$cfg '$1 == c { print $2 }' "$T/ngx.ratio" | median)")
+		printf '%-10s %9.0f %7s\n' "$cfg" "$m_rps" "$m_r"
+		v=${cfg//-/_}
+		eval "NGX_${v}_ratio=$m_r"
+		fig "nginx_throughput_ratio_$v" "$m_r"
+	done
+	echo "(medians over rounds; ratios per round against that round's baseline; loopwatch = the"
+	echo " default agent, detail on demand; lw-detail = --detect all, the detail tier attached for good)"
+}
+
 # ----------------------------------------------------------------- hookpaths
 # Only on hardware does this mean anything: under emulation the two paths'
 # costs invert (see docs/kernels.md).
@@ -687,6 +791,7 @@ stacks() {
 skipped saturation || saturation
 skipped percall || percall
 skipped hookpaths || hookpaths
+skipped nginx || nginx_part
 skipped agentcpu || agentcpu
 skipped scale || scale
 skipped probecost || probecost
@@ -710,6 +815,11 @@ skipped saturation || {
 	verdict "lw-loop ratio - bpftrace ratio" "$(minus "${SAT_lw_loop_ratio:-}" "${SAT_bpftrace_ratio:-}")" 0 ">="
 }
 skipped percall || verdict "per-call added: lw-loop / floor-loop" "${PC_lw_loop_vsloop:-}" 1.5 "<"
+skipped nginx || {
+	verdict "nginx: throughput with loopwatch / baseline" "${NGX_loopwatch_ratio:-}" 0.99 ">="
+	verdict "nginx: loopwatch ratio - bpftrace ratio" "$(minus "${NGX_loopwatch_ratio:-}" "${NGX_bpftrace_ratio:-}")" 0 ">="
+	verdict "nginx: lw-loop ratio - bpftrace ratio" "$(minus "${NGX_lw_loop_ratio:-}" "${NGX_bpftrace_ratio:-}")" 0 ">="
+}
 skipped agentcpu || {
 	verdict "agent CPU % idle" "${CPU_idle:-}" 1 "<"
 	verdict "agent CPU % at 100k iterations/s" "${CPU_busy:-}" 5 "<"
