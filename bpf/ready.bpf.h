@@ -375,6 +375,9 @@ int ready_enter_epoll_ctl(struct trace_event_raw_sys_enter *ctx)
 		c.events = ev.events;
 		c.data = ev.data_lo | ((__u64)ev.data_hi << 32);
 	}
+	/* decided here, so the exit finds nothing to do */
+	if (lw_rd_ctl_moot(id >> 32, &c))
+		return 0;
 	bpf_map_update_elem(&ready_ctl, &tid, &c, BPF_ANY);
 	return 0;
 }

@@ -128,6 +128,26 @@ LW_RD_INLINE void lw_rd_changed(void)
 	__sync_fetch_and_add(&lw_rd_gen, 1);
 }
 
+/* The registered bits the state machines read (lw_rd_et_candidate, lw_rd_take). */
+#define LW_RD_EVENTS_USED (LW_EPOLLET | LW_EPOLLONESHOT)
+
+/* An EPOLL_CTL_MOD that keeps the user data and every bit the state machines
+ * read changes nothing they keep. Clients that toggle EPOLLOUT around each
+ * write (wrk, redis's ae) make two such calls a request: they cost one
+ * lookup, and leave every loop's returned-set cache valid. */
+LW_RD_INLINE int lw_rd_ctl_moot(__u32 pid, const struct lw_rd_ctl *c)
+{
+	struct lw_rd_reg_key k;
+	struct lw_rd_reg *old;
+
+	if (c->op != LW_EPOLL_CTL_MOD || c->fd < 0)
+		return 0;
+	lw_rd_key(&k, pid, c->epfd, LW_RD_BY_FD, (__u64)(__u32)c->fd);
+	old = LW_RD_LOOKUP(&ready_regs, &k);
+	return old && old->data == c->data && old->kind != LW_RD_UNKNOWN &&
+	       !((old->events ^ c->events) & LW_RD_EVENTS_USED);
+}
+
 /*
  * A successful epoll_ctl of process pid. An fd closed without EPOLL_CTL_DEL
  * leaves its entries behind; the ADD that registers the reused number
@@ -140,7 +160,7 @@ LW_RD_INLINE void lw_rd_ctl(__u32 pid, const struct lw_rd_ctl *c)
 	struct lw_rd_reg reg = {};
 	struct lw_rd_reg *old;
 
-	if (c->fd < 0)
+	if (c->fd < 0 || lw_rd_ctl_moot(pid, c))
 		return;
 	lw_rd_key(&k, pid, c->epfd, LW_RD_BY_FD, (__u64)(__u32)c->fd);
 	old = LW_RD_LOOKUP(&ready_regs, &k);

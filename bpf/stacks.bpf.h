@@ -185,12 +185,15 @@ int stk_sched_switch(unsigned long long *ctx)
 	struct task_struct *prev = (struct task_struct *)ctx[1];
 	struct task_struct *next = (struct task_struct *)ctx[2];
 	__u32 prev_tid = prev->pid, next_tid = next->pid;
-	struct lw_thread *t = bpf_map_lookup_elem(&lw_threads, &prev_tid);
+	struct lw_thread *t;
 
+	/* both ends matter only to a thread in its busy window: most switches
+	 * are of other threads, and cost one array read each */
+	t = loop_maybe_busy(prev_tid) ? bpf_map_lookup_elem(&lw_threads, &prev_tid) : NULL;
 	if (t && !t->in_wait && t->wait_exit_ns && !t->exited && !preempt &&
 	    lw_switch_prev_state(ctx, prev) != TASK_RUNNING)
 		stk_on_sleep(ctx, prev, prev_tid, t);
-	if (next_tid)
+	if (next_tid && loop_maybe_busy(next_tid))
 		stk_on_wake(next_tid);
 	return 0;
 }

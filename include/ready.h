@@ -30,6 +30,7 @@
 
 /* epoll flags as the system calls see them (vmlinux.h has no macros). */
 #define LW_EPOLLIN 0x001u
+#define LW_EPOLLOUT 0x004u
 #define LW_EPOLLEXCLUSIVE (1u << 28)
 #define LW_EPOLLONESHOT (1u << 30)
 #define LW_EPOLLET (1u << 31)

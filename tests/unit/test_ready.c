@@ -647,6 +647,22 @@ static void returned_set_cache(void **state)
 	assert_int_equal(t.t.slots[t.t.cur][0].sk, SK_A);
 	assert_int_equal(t.t.slots[t.t.cur][0].reg_events, LW_EPOLLIN | LW_EPOLLET);
 	assert_int_equal(t.t.et_slots, 1);
+	/* EPOLLOUT toggled around a write, same data: nothing changes, the
+	 * generation stays, so the returned set stays cached */
+	{
+		__u64 gen = lw_rd_gen;
+
+		ctl(&procs[0], 100, 10, LW_EPOLL_CTL_MOD, 5, LW_EPOLLIN | LW_EPOLLOUT | LW_EPOLLET, 5);
+		ctl(&procs[0], 100, 10, LW_EPOLL_CTL_MOD, 5, LW_EPOLLIN | LW_EPOLLET, 5);
+		assert_int_equal(lw_rd_gen, gen);
+		/* ... but dropping EPOLLET is a change */
+		ctl(&procs[0], 100, 10, LW_EPOLL_CTL_MOD, 5, LW_EPOLLIN, 5);
+		assert_int_equal(lw_rd_gen, gen + 1);
+		enter(&t, 10, -1);
+		ret1(&t, 5);
+		assert_int_equal(t.t.et_slots, 0);
+		ctl(&procs[0], 100, 10, LW_EPOLL_CTL_MOD, 5, LW_EPOLLIN | LW_EPOLLET, 5);
+	}
 	/* a DEL too: the data maps to nothing any more */
 	ctl(&procs[0], 100, 10, LW_EPOLL_CTL_DEL, 5, 0, 0);
 	enter(&t, 10, -1);
