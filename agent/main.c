@@ -187,13 +187,31 @@ static void on_starve_check(struct agent *a)
 	arm_starve(a);
 }
 
+static uint64_t mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Threads already inside a wait call when the detail tier engaged are
+ * unknown to the hand-over until they return, so a herd they take part in
+ * comes out short (its taker missing, every thread it names futile): herds
+ * of the first interval of an engage are left out. */
+static bool herd_warming(const struct agent *a)
+{
+	return a->tier.mode == LW_TIER_ON_DEMAND && a->tier.engaged &&
+	       mono_now() - a->tier.since_ns < (uint64_t)a->opt.interval_s * 1000000000ull;
+}
+
 /* Herds, hot loops and undrained sockets (agent/model/readiness.c); false
  * for one the model does not report. */
 static bool on_ready_event(struct agent *a, int type, const union lw_event_any *ev,
 			   const struct timespec *now, struct lw_event_rec *e)
 {
 	if (type == LW_EV_HERD) {
-		if (!lw_rd_on_herd(&a->ready, &a->model, &ev->herd))
+		if (herd_warming(a) || !lw_rd_on_herd(&a->ready, &a->model, &ev->herd))
 			return false;
 		lw_event_rec_herd(e, now, &ev->herd);
 	} else if (type == LW_EV_LT_HOT_LOOP) {
@@ -387,14 +405,6 @@ static void judge_alerts(struct agent *a)
 {
 	if (!a->stop && lw_alerts_evaluate(&a->alerts, &a->model, on_alert, a))
 		lw_warn("out of memory evaluating alerts: some processes were skipped");
-}
-
-static uint64_t mono_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 /* The per-packet hooks are paid for only while a symptom is present: the

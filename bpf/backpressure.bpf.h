@@ -110,6 +110,8 @@ static __always_inline void bp_fix_clone(struct lw_bp_sock *s, const struct sock
 	s->hw_epoch = 0;
 	s->drops_pending = 0;
 	s->drops_seen = 0;
+	s->rcv_mark = 0;
+	s->copied_mark = 0;
 	__builtin_memset(s->ev_epoch, 0, sizeof(s->ev_epoch));
 }
 
@@ -276,6 +278,62 @@ static __always_inline void bp_sample_snd(const struct sock *sk, struct lw_bp_so
 
 /* A listener's queue, and the connections it refused since the last look:
  * tcp_listendrop() counts each one in the listener's sk_drops. */
+/* An edge-triggered socket whose bytes lay a whole interval with nothing
+ * read and nothing arrived: no edge came, and none will. The readiness
+ * entry check sees this only at a wait call after a hand-over, which such a
+ * socket never gets again; a socket stuck before the detail tier engaged
+ * would go unreported. So the sweep opens the episode (undrained_et), and
+ * the agent's starvation watch takes it from there, as for any other. */
+static __always_inline void bp_still_et(const struct sock *sk, const struct lw_bp_sock *s)
+{
+	__u64 key = (__u64)sk;
+	struct lw_rd_sock *rs = bpf_map_lookup_elem(&ready_socks, &key);
+	struct lw_undrained_event *e;
+	__u32 left;
+
+	if (!rs || !rs->et || rs->und_reported || s->fd < 0)
+		return;
+	left = lw_rd_unread(key);
+	if (!left)
+		return;
+	rs->und_ts = bpf_ktime_get_ns();
+	rs->und_bytes = left;
+	rs->und_pid = s->pid;
+	rs->und_tid = rs->reg_tid ? rs->reg_tid : s->pid;
+	rs->und_fd = s->fd;
+	rs->und_reported = 1;
+	e = lw_event_reserve(sizeof(*e), LW_EV_UNDRAINED_ET, s->pid, rs->und_tid, s->comm);
+	if (!e)
+		return;
+	e->sk = key;
+	e->fd = s->fd;
+	e->bytes_left = left;
+	lw_rd_sk_ports(key, &e->lport, &e->rport);
+	e->pad = 0;
+	bpf_ringbuf_submit(e, 0);
+}
+
+/* Bytes the last sweep saw arrive that nobody has read since: copied_seq
+ * short of the rcv_nxt marked then. A loop that drains what it is handed
+ * never shows it, however busy; one that leaves bytes does at the second
+ * sweep. */
+static __always_inline void bp_sample_linger(const struct sock *sk, struct lw_bp_sock *s)
+{
+	const struct tcp_sock *tp = (const struct tcp_sock *)sk;
+	__u32 nxt = BPF_CORE_READ(tp, rcv_nxt), copied = BPF_CORE_READ(tp, copied_seq);
+
+	if (s->rcv_mark && nxt != copied && (__s32)(copied - s->rcv_mark) < 0) {
+		struct lw_bp_proc *p = bp_proc(s);
+
+		if (p)
+			__sync_fetch_and_add(&p->lingering, 1);
+		if (nxt == s->rcv_mark && copied == s->copied_mark)
+			bp_still_et(sk, s);
+	}
+	s->rcv_mark = nxt ? nxt : 1;
+	s->copied_mark = copied;
+}
+
 static __always_inline void bp_sample_accept(const struct sock *sk, struct lw_bp_sock *s)
 {
 	__u32 drops = lw_sk_drops(sk);
@@ -661,6 +719,8 @@ static __always_inline void bp_sweep_sock(struct sock *sk)
 	}
 	bp_sample_rcv(sk, s);
 	bp_sample_snd(sk, s);
+	if (s->is_tcp)
+		bp_sample_linger(sk, s);
 }
 
 SEC("iter/tcp")

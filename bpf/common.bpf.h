@@ -29,17 +29,25 @@ struct {
 } lw_threads SEC(".maps") __weak;
 
 /*
- * Loop threads in a busy window, counted by tid modulo the size: a context
- * switch of a thread whose slot is 0 is no loop thread's busy window, known
- * from one array read (inlined) instead of two lookups of lw_threads. Slots
- * are shared, so a non-zero one only means "look it up".
+ * Loop threads by tid modulo the size, counted in a busy window (low 16
+ * bits of count) and inside a wait call (high 16): a context switch of a
+ * thread whose slot counts none in a busy window is no loop thread's busy
+ * window, known from one array read (inlined) instead of two lookups of
+ * lw_threads. Slots are shared, so a count only means "look it up". woken is
+ * the tid last switched in while its slot counts a thread in a wait call:
+ * one that sleeps again before it returns found nothing (a futile wake-up),
+ * told without a lookup.
  */
 #define LW_BUSY_SLOTS 65536
+struct lw_busy_slot {
+	__u32 count;
+	__u32 woken;
+};
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, LW_BUSY_SLOTS);
 	__type(key, __u32);
-	__type(value, __u32);
+	__type(value, struct lw_busy_slot);
 } lw_busy SEC(".maps") __weak;
 
 /* Processes to watch when -p is given (value unused). */

@@ -18,29 +18,47 @@
 
 const struct lw_thread lw_zero_thread = {};
 
+/* Where a loop thread is, as lw_busy counts it (lw_thread.place). */
+enum loop_place { LOOP_OUT = 0, LOOP_BUSY, LOOP_WAITING };
+#define LOOP_BUSY_MASK 0xffffu
+#define LOOP_WAIT_SHIFT 16
+
+static __always_inline struct lw_busy_slot *loop_slot(__u32 tid)
+{
+	__u32 k = tid & (LW_BUSY_SLOTS - 1);
+
+	return bpf_map_lookup_elem(&lw_busy, &k);
+}
+
 /* May tid be in a busy window? False only when no loop thread of its slot is. */
 static __always_inline bool loop_maybe_busy(__u32 tid)
 {
-	__u32 k = tid & (LW_BUSY_SLOTS - 1);
-	__u32 *c = bpf_map_lookup_elem(&lw_busy, &k);
+	struct lw_busy_slot *c = loop_slot(tid);
 
-	return !c || *c;
+	return !c || (c->count & LOOP_BUSY_MASK);
 }
 
-/* The thread's busy window opens (on) or closes: its slot's count follows. */
-static __always_inline void loop_busy_mark(struct lw_thread *t, __u32 tid, __u32 on)
+static __always_inline __u32 loop_place_count(__u32 place)
 {
-	__u32 k = tid & (LW_BUSY_SLOTS - 1);
-	__u32 *c;
+	return place == LOOP_BUSY ? 1 : place == LOOP_WAITING ? 1u << LOOP_WAIT_SHIFT : 0;
+}
 
-	if (t->busy == on)
+/* The thread moves into a busy window, a wait call, or out: its slot's
+ * counts follow, in one add (the difference wraps as it should). */
+static __always_inline void loop_place(struct lw_thread *t, __u32 tid, __u32 place)
+{
+	struct lw_busy_slot *c;
+
+	if (t->place == place)
 		return;
-	c = bpf_map_lookup_elem(&lw_busy, &k);
+	c = loop_slot(tid);
 	if (!c)
 		return;
+	if (t->place == LOOP_WAITING && c->woken == tid)
+		c->woken = 0;
 	/* the result unused: a plain atomic add, which every kernel takes */
-	__sync_fetch_and_add(c, on ? 1 : (__u32)-1);
-	t->busy = on;
+	__sync_fetch_and_add(&c->count, loop_place_count(place) - loop_place_count(t->place));
+	t->place = place;
 }
 
 static __always_inline void loop_emit_stall(struct lw_thread *t, __u32 tid, __u64 busy)
@@ -92,13 +110,14 @@ static __always_inline __u64 loop_wait_enter(__u64 id, __u32 maxevents)
 		t->in_wait = 1;
 		t->wait_enter_ns = now;
 		t->maxevents = maxevents;
+		loop_place(t, tid, LOOP_WAITING);
 		return now;
 	}
 	now = bpf_ktime_get_ns();
 	if (t->in_wait)
 		return now;
 	t->in_wait = 1;
-	loop_busy_mark(t, tid, 0);
+	loop_place(t, tid, LOOP_WAITING);
 	t->wait_enter_ns = now;
 	t->maxevents = maxevents;
 	if (!t->wait_exit_ns)
@@ -136,7 +155,7 @@ static __always_inline __u64 loop_wait_exit(__u64 id, long ret)
 	if (ret > 0 && ret == t->maxevents)
 		t->saturated++;
 	t->in_wait = 0;
-	loop_busy_mark(t, tid, 1);
+	loop_place(t, tid, LOOP_BUSY);
 	t->wait_exit_ns = now;
 	t->off_since_ns = 0;
 	t->runq_ns = 0;
@@ -165,11 +184,25 @@ static __always_inline void loop_sched_switch(bool preempt, struct task_struct *
 					      struct task_struct *next, unsigned int prev_state)
 {
 	__u32 prev_tid = prev->pid, next_tid = next->pid;
+	struct lw_busy_slot *ps = loop_slot(prev_tid), *ns = loop_slot(next_tid);
 	struct lw_thread *t;
 	__u64 now = 0;
 
+	/* woken inside its wait call and asleep there again: it found nothing.
+	 * Rare, so the lookup that makes sure is paid only then. */
+	if (ps && ps->woken == prev_tid) {
+		ps->woken = 0;
+		if (!preempt && prev_state != TASK_RUNNING) {
+			t = bpf_map_lookup_elem(&lw_threads, &prev_tid);
+			if (t && t->in_wait)
+				__sync_fetch_and_add(&t->futile_seen, 1);
+		}
+	}
+	if (ns && (ns->count >> LOOP_WAIT_SHIFT))
+		ns->woken = next_tid;
+
 	/* most switches are of threads in no busy window: one array read each */
-	t = loop_maybe_busy(prev_tid) ? bpf_map_lookup_elem(&lw_threads, &prev_tid) : NULL;
+	t = !ps || (ps->count & LOOP_BUSY_MASK) ? bpf_map_lookup_elem(&lw_threads, &prev_tid) : NULL;
 	if (t && !t->in_wait && t->wait_exit_ns) {
 		now = bpf_ktime_get_ns();
 		t->off_since_ns = now;
@@ -182,7 +215,7 @@ static __always_inline void loop_sched_switch(bool preempt, struct task_struct *
 	}
 
 	/* a thread switched out in its busy window is still in it */
-	if (!loop_maybe_busy(next_tid))
+	if (ns && !(ns->count & LOOP_BUSY_MASK))
 		return;
 	t = bpf_map_lookup_elem(&lw_threads, &next_tid);
 	if (!t || !t->off_since_ns)
@@ -214,7 +247,7 @@ static __always_inline void loop_task_exit(struct task_struct *task)
 
 	if (!t)
 		return;
-	loop_busy_mark(t, tid, 0);
+	loop_place(t, tid, LOOP_OUT);
 	if (t->max_epoch[epoch & 1] == epoch && t->iterations)
 		t->exited = 1;
 	else

@@ -223,7 +223,7 @@ static __always_inline int on_switch(bool readiness, unsigned long long *ctx)
 	unsigned int prev_state = lw_switch_prev_state(ctx, prev);
 
 	loop_sched_switch(preempt, prev, next, prev_state);
-	if (readiness && READINESS_ON)
+	if (readiness && READINESS_ON && lw_rd_era)
 		rd_sched_switch(preempt, prev, prev_state);
 	return 0;
 }

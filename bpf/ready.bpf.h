@@ -100,6 +100,12 @@ struct {
 /* Bumped by every registration change (ready_sm.h lw_rd_changed). */
 __u64 lw_rd_gen = 0;
 
+/* The hand-over's per-wait work is part of the detail tier: the agent sets
+ * this to 0 while the tier is off and to a new number at each engage, so a
+ * wait entered before an engage, or a thread's state from an earlier one,
+ * is never taken for part of this one. Registrations are kept all along. */
+__u32 lw_rd_era = 1;
+
 /* static: kept out of the skeleton, which would need ready.h everywhere */
 static const struct lw_rd_thread lw_rd_zero_thread = {};
 
@@ -299,11 +305,21 @@ static __always_inline __u64 rd_deadline(__u32 kind, __u64 val, __u64 now)
 static __always_inline void rd_wait_enter(__u64 id, __u64 now, int epfd, __u64 events,
 					  __u32 timeout_kind, __u64 timeout)
 {
-	__u32 tid = (__u32)id;
-	struct lw_rd_thread *t = rd_thread(tid);
+	__u32 tid = (__u32)id, era = lw_rd_era;
+	struct lw_rd_thread *t;
 
+	if (!era)
+		return;
+	t = rd_thread(tid);
 	if (!t)
 		return;
+	if (t->era != era) {
+		/* what it returned in an earlier engage is no last return now */
+		t->nslots[0] = t->nslots[1] = 0;
+		t->et_slots = 0;
+		t->op_slots = 0;
+		t->era = era;
+	}
 	lw_rd_wait_enter(t, tid, epfd, events, rd_deadline(timeout_kind, timeout, now), now);
 }
 
@@ -324,6 +340,10 @@ static __always_inline void rd_wait_exit(__u64 id, __u64 now, long ret)
 
 	if (!t || !t->in_wait)
 		return;
+	if (t->era != lw_rd_era) {
+		t->in_wait = 0;
+		return;
+	}
 	evs = bpf_map_lookup_elem(&ready_epevs, &zero);
 	if (!evs)
 		return;
@@ -369,6 +389,7 @@ int ready_enter_epoll_ctl(struct trace_event_raw_sys_enter *ctx)
 	c.epfd = (__s32)ctx->args[0];
 	c.op = (__s32)ctx->args[1];
 	c.fd = (__s32)ctx->args[2];
+	c.tid = tid;
 	if (c.op != LW_EPOLL_CTL_DEL) {
 		if (bpf_probe_read_user(&ev, sizeof(ev), (void *)ctx->args[3]))
 			return 0;
@@ -412,6 +433,7 @@ int BPF_PROG(ready_fexit_epoll_ctl, int epfd, int op, int fd, struct epoll_event
 	c.epfd = epfd;
 	c.op = op;
 	c.fd = fd;
+	c.tid = (__u32)id;
 	if (op != LW_EPOLL_CTL_DEL) {
 		if (bpf_probe_read_kernel(&ev, sizeof(ev), epds))
 			return 0;
@@ -431,11 +453,25 @@ static __always_inline void rd_accept_enter(struct trace_event_raw_sys_enter *ct
 		t->op_fd = (__s32)ctx->args[0];
 }
 
+/* A loop thread's accept that found nothing, counted whether or not the
+ * hand-over is on: the futile wake-ups of a herd on a shared listener. */
+static __always_inline void rd_accept_futile(__u32 tid, long ret)
+{
+	struct lw_thread *lt;
+
+	if (ret != -LW_EAGAIN)
+		return;
+	lt = bpf_map_lookup_elem(&lw_threads, &tid);
+	if (lt)
+		__sync_fetch_and_add(&lt->futile_seen, 1);
+}
+
 static __always_inline void rd_accept_exit(struct trace_event_raw_sys_exit *ctx)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct lw_rd_thread *t = bpf_map_lookup_elem(&ready_threads, &tid);
 
+	rd_accept_futile(tid, ctx->ret);
 	if (!t || t->op_fd < 0)
 		return;
 	lw_rd_accept(t, t->op_fd, ctx->ret, bpf_ktime_get_ns());
@@ -477,6 +513,7 @@ int BPF_PROG(ready_fexit_accept4, int fd, void *addr, void *addrlen, int flags, 
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct lw_rd_thread *t = bpf_map_lookup_elem(&ready_threads, &tid);
 
+	rd_accept_futile(tid, ret);
 	if (t)
 		lw_rd_accept(t, fd, ret, bpf_ktime_get_ns());
 	return 0;

@@ -193,6 +193,17 @@ LW_RD_INLINE void lw_rd_ctl(__u32 pid, const struct lw_rd_ctl *c)
 	reg.events = c->events;
 	lw_rd_reg_store(pid, c->epfd, &reg);
 	lw_rd_changed();
+	if (reg.sk && reg.kind == LW_RD_TCP &&
+	    (c->events & (LW_EPOLLIN | LW_EPOLLET | LW_EPOLLONESHOT)) == (LW_EPOLLIN | LW_EPOLLET)) {
+		struct lw_rd_sock *s = LW_RD_LOOKUP(&ready_socks, &reg.sk);
+
+		/* for the sweep, which finds bytes such a socket holds with no
+		 * wait call to look at (bpf/backpressure.bpf.h) */
+		if (s) {
+			s->et = 1;
+			s->reg_tid = c->tid;
+		}
+	}
 }
 
 /* A registration learnt before the socket was: resolve it now (entries the

@@ -46,9 +46,13 @@ struct lw_bp_proc {
 	__u64 fds;		/* open file descriptors */
 	__u64 fd_limit;		/* RLIMIT_NOFILE, soft */
 	__u64 sock_mem;		/* bytes held by its TCP/UDP sockets' queues */
+	/* TCP sockets whose unread bytes were there at the sweep before too: a
+	 * loop that leaves them (an undrained edge, a hot loop, a slow reader),
+	 * the detail tier's trigger (docs/performance.md) */
+	__u64 lingering;
 	char comm[LW_COMM_LEN];
 };
-_Static_assert(sizeof(struct lw_bp_proc) == 152, "lw_bp_proc layout");
+_Static_assert(sizeof(struct lw_bp_proc) == 160, "lw_bp_proc layout");
 
 /*
  * Per-socket state, in socket-local storage (freed with the socket, so a
@@ -73,8 +77,10 @@ struct lw_bp_sock {
 	__u32 send_want;	/* bytes the send under way asked for */
 	__u64 send_start;	/* a blocking send that may wait for room began */
 	char comm[LW_COMM_LEN];
+	__u32 rcv_mark;		/* TCP: rcv_nxt at the last sweep */
+	__u32 copied_mark;	/* TCP: copied_seq at the last sweep */
 };
-_Static_assert(sizeof(struct lw_bp_sock) == 112, "lw_bp_sock layout");
+_Static_assert(sizeof(struct lw_bp_sock) == 120, "lw_bp_sock layout");
 
 /* Retransmits per process and remote address (map lw_bp_remotes). */
 struct lw_bp_remote_key {

@@ -101,10 +101,14 @@ struct lw_thread {
 	/* Loop saturation: maxevents of the current wait call, and the running
 	 * total of wait calls that returned that many events. */
 	__u32 maxevents;
-	__u32 busy;		/* counted in lw_busy (bpf/loop.bpf.h) */
+	__u32 place;		/* as lw_busy counts it (enum loop_place, bpf/loop.bpf.h) */
 	__u64 saturated;
+	/* a herd's sign, seen by the always-on tier while the readiness
+	 * hand-over is off (docs/performance.md): accepts that found nothing,
+	 * and wake-ups inside a wait call that slept again in it */
+	__u64 futile_seen;
 };
-_Static_assert(sizeof(struct lw_thread) == 480, "lw_thread layout");
+_Static_assert(sizeof(struct lw_thread) == 488, "lw_thread layout");
 
 struct lw_stall_event {
 	struct lw_event_hdr hdr;

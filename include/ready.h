@@ -112,9 +112,11 @@ struct lw_rd_sock {
 	__u32 und_tid;
 	__s32 und_fd;
 	__u32 und_reported;	/* this episode was reported */
+	__u32 et;		/* registered EPOLLET|EPOLLIN somewhere, not ONESHOT */
+	__u32 reg_tid;		/* the thread that registered it so */
 	__u32 pad;
 };
-_Static_assert(sizeof(struct lw_rd_sock) == 112, "lw_rd_sock layout");
+_Static_assert(sizeof(struct lw_rd_sock) == 120, "lw_rd_sock layout");
 
 /* One event a wait call returned. */
 struct lw_rd_slot {
@@ -158,7 +160,7 @@ struct lw_rd_thread {
 	__u8 op_slots;		/* of them, sockets whose receives matter (edge-
 				 * triggered TCP, other level-triggered sockets) */
 	__s32 slot_epfd;	/* the epoll fd they came from */
-	__u32 pad3;
+	__u32 era;		/* lw_rd_era of the wait call in progress */
 	__u64 slot_gen;		/* lw_rd_gen when they were resolved */
 	__u64 wake_sk;		/* the event that woke it, if charged to one */
 	__u64 wake_ev;
@@ -189,6 +191,8 @@ struct lw_rd_ctl {
 	__s32 fd;
 	__u32 events;
 	__u64 data;
+	__u32 tid;		/* the calling thread */
+	__u32 pad;
 };
 
 /* struct epoll_event as user space lays it out on x86-64 (packed). */

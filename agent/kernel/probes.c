@@ -642,6 +642,7 @@ unsigned int lw_probes_detail(struct lw_probes *p, bool on)
 	if (!on) {
 		lw_links_destroy(p->detail_links, p->ndetail);
 		p->detail_on = false;
+		p->skel->data->lw_rd_era = 0;
 		return 0;
 	}
 	for (unsigned int i = 0; i < p->ndetail; i++) {
@@ -654,6 +655,9 @@ unsigned int lw_probes_detail(struct lw_probes *p, bool on)
 				bpf_program__name(p->detail_progs[i]), strerror(errno));
 	}
 	p->detail_on = n > 0;
+	/* the hand-over's per-wait work follows the tier (bpf/ready.bpf.h); a
+	 * new number each engage, never the 1 it starts with */
+	p->skel->data->lw_rd_era = p->detail_on ? ++p->era + 1 : 0;
 	return n;
 }
 

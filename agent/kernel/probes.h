@@ -20,7 +20,7 @@ struct bpf_link;
  * symptom is present (agent/model/tier.h). Everything else is always on. */
 #define LW_DETAIL_HOOKS                                                                 \
 	((1u << LW_HK_DATA_READY) | (1u << LW_HK_RECV) | (1u << LW_HK_SEND) |            \
-	 (1u << LW_HK_SENDMSG))
+	 (1u << LW_HK_SENDMSG) | (1u << LW_HK_WAKING))
 
 typedef int (*lw_event_fn)(void *ctx, void *data, size_t len);
 
@@ -38,6 +38,7 @@ struct lw_probes {
 	struct bpf_link *detail_links[LW_MAX_DETAIL];
 	unsigned int ndetail;
 	bool detail_on;
+	uint32_t era;		/* engages so far: the hand-over's lw_rd_era */
 	/* what the kernel allowed: hooks on and the path of each, families on */
 	struct lw_hook_state hooks[LW_HK_MAX];
 	uint32_t families, asked;

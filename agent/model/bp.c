@@ -29,7 +29,7 @@ static double maxd(double a, double b)
 /* What one interval of one process adds up to. */
 struct bp_fold {
 	uint64_t retransmits, drops, mem_pressure, snd_eagain, snd_partial, accept_overflows;
-	uint64_t snd_wait_ns;
+	uint64_t snd_wait_ns, lingering;
 	double q[LW_BPQ_MAX];
 	bool swept;
 	uint64_t fds, fd_limit, sock_mem;
@@ -48,6 +48,7 @@ static void fold(const struct lw_bp_proc *now, const struct lw_bp_proc *prev, ui
 	f->snd_partial = lw_snap_delta(now->snd_partial, prev ? prev->snd_partial : 0);
 	f->accept_overflows = lw_snap_delta(now->accept_overflows, prev ? prev->accept_overflows : 0);
 	f->snd_wait_ns = lw_snap_delta(now->snd_wait_ns, prev ? prev->snd_wait_ns : 0);
+	f->lingering = lw_snap_delta(now->lingering, prev ? prev->lingering : 0);
 	/* marks of an older epoch are left over in the slot: not this interval's */
 	if (now->hw_epoch[slot] == epoch)
 		for (int q = 0; q < LW_BPQ_MAX; q++)
@@ -63,7 +64,7 @@ static void fold(const struct lw_bp_proc *now, const struct lw_bp_proc *prev, ui
 static bool notable(const struct bp_fold *f)
 {
 	if (f->retransmits || f->drops || f->mem_pressure || f->snd_eagain || f->snd_partial ||
-	    f->accept_overflows || f->snd_wait_ns)
+	    f->accept_overflows || f->snd_wait_ns || f->lingering)
 		return true;
 	for (int q = 0; q < LW_BPQ_MAX; q++)
 		if (f->q[q] >= LW_BP_ACTIVE_RATIO)
@@ -80,6 +81,7 @@ static void add(struct lw_interval *iv, const struct bp_fold *f)
 	iv->snd_partial += f->snd_partial;
 	iv->accept_overflows += f->accept_overflows;
 	iv->snd_wait_ns += f->snd_wait_ns;
+	iv->lingering += f->lingering;
 	iv->rcvq_max_ratio = maxd(iv->rcvq_max_ratio, f->q[LW_BPQ_RCV]);
 	iv->sndq_max_ratio = maxd(iv->sndq_max_ratio, f->q[LW_BPQ_SND]);
 	iv->acceptq_max_ratio = maxd(iv->acceptq_max_ratio, f->q[LW_BPQ_ACCEPT]);

@@ -216,6 +216,7 @@ int lw_model_apply_threads(struct lw_model *m, struct lw_thread_snap *snaps, siz
 		if (p->rt_need_tid && !t->exited)
 			lw_model_classify(m, p, snaps[i].tid);
 		p->iv.saturated += lw_snap_delta(t->saturated, prev ? prev->saturated : 0);
+		p->iv.futile_seen += lw_snap_delta(t->futile_seen, prev ? prev->futile_seen : 0);
 		/* not a loop: its waits are no iterations and its parks no lag */
 		if (!lw_proc_loops(p))
 			continue;

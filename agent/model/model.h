@@ -47,6 +47,10 @@ struct lw_interval {
 	uint64_t fds, fd_limit;
 	uint64_t snd_partial, mem_pressure, sock_mem;	/* backpressure, see agent/model/bp.h */
 	uint64_t snd_wait_ns;
+	/* the always-on tier's signs for the detail tier (agent/model/tier.h):
+	 * futile wake-ups it sees by itself (lw_thread.futile_seen), and sockets
+	 * whose unread bytes outlived a sweep */
+	uint64_t futile_seen, lingering;
 	struct lw_retrans_remote retrans_remote[LW_RETRANS_REMOTES];	/* largest first */
 	unsigned int nretrans_remote;
 	bool active;			/* anything seen: the process gets a summary */

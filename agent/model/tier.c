@@ -19,8 +19,14 @@ uint32_t lw_tier_triggers(const struct lw_interval *iv, unsigned int interval_s)
 {
 	uint32_t trig = 0;
 
-	if (iv->futile >= (uint64_t)LW_TIER_FUTILE_PER_S * (interval_s ? interval_s : 1) &&
-	    iv->futile * LW_TIER_FUTILE_SHARE >= iv->wakeups)
+	uint64_t min_futile = (uint64_t)LW_TIER_FUTILE_PER_S * (interval_s ? interval_s : 1);
+
+	/* the hand-over's own count while engaged; the always-on tier's
+	 * (accepts that found nothing, wake-ups that slept again inside the
+	 * wait), against the wake-ups it saw, whether engaged or not */
+	if ((iv->futile >= min_futile && iv->futile * LW_TIER_FUTILE_SHARE >= iv->wakeups) ||
+	    (iv->futile_seen >= min_futile &&
+	     iv->futile_seen * LW_TIER_FUTILE_SHARE >= iv->iterations + iv->futile_seen))
 		trig |= LW_TRIG_FUTILE;
 	if (iv->rcvq_max_ratio >= LW_TIER_QUEUE_RATIO || iv->sndq_max_ratio >= LW_TIER_QUEUE_RATIO ||
 	    iv->acceptq_max_ratio >= LW_TIER_QUEUE_RATIO)
@@ -29,12 +35,10 @@ uint32_t lw_tier_triggers(const struct lw_interval *iv, unsigned int interval_s)
 		trig |= LW_TRIG_DROPS;
 	if (lw_interval_stalls(iv) || iv->open_stall_ns)
 		trig |= LW_TRIG_STALL;
-	if (iv->et_starved)
+	if (iv->lingering || iv->et_starved)
 		trig |= LW_TRIG_LINGER;
-	/* what only the detail tier finds keeps it while it goes on; what the
-	 * always-on tier finds by itself (undrained sockets, hot loops) does
-	 * not call for it */
-	if (iv->herds || iv->snd_eagain || iv->snd_partial)
+	/* what the detail tier finds keeps it while it goes on */
+	if (iv->herds || iv->lt_hot_loops || iv->undrained_et || iv->snd_eagain || iv->snd_partial)
 		trig |= LW_TRIG_FOUND;
 	return trig;
 }

@@ -20,8 +20,7 @@ enum lw_trigger {
 	LW_TRIG_DROPS = 1u << 2,	/* drops or listener overflows */
 	LW_TRIG_STALL = 1u << 3,	/* a stall, finished or still open */
 	LW_TRIG_FOUND = 1u << 4,	/* the detail tier itself found something */
-	LW_TRIG_LINGER = 1u << 5,	/* unread bytes stay on an edge-triggered
-					 * socket (et_starved) */
+	LW_TRIG_LINGER = 1u << 5,	/* unread bytes outlive a sweep */
 };
 #define LW_TRIG_NAMES 6
 

@@ -267,7 +267,8 @@ static void open_other(struct fake_proc *p, int fd)
 
 static void ctl(struct fake_proc *p, __u32 pid, int epfd, int op, int fd, __u32 events, __u64 data)
 {
-	struct lw_rd_ctl c = { .epfd = epfd, .op = op, .fd = fd, .events = events, .data = data };
+	struct lw_rd_ctl c = { .epfd = epfd, .op = op, .fd = fd, .events = events, .data = data,
+			       .tid = pid };
 
 	current = p;
 	lw_rd_ctl(pid, &c);

@@ -49,9 +49,14 @@ static void each_trigger_on_its_own(void **state)
 	struct lw_interval open = { .open_stall_ns = 2 * S };
 	struct lw_interval found = { .herds = 1 };
 	struct lw_interval eagain = { .snd_eagain = 4 };
-	struct lw_interval linger = { .et_starved = 1 };
-	/* found by the always-on tier itself: no reason for the detail */
+	struct lw_interval linger = { .lingering = 1 };
+	struct lw_interval starved = { .et_starved = 1 };
 	struct lw_interval undrained = { .undrained_et = 3, .lt_hot_loops = 2 };
+	/* the always-on tier's sign of a herd: accepts that find nothing, one
+	 * in ten iterations and ten a second; fewer are any server's noise */
+	struct lw_interval accepts = { .iterations = 270, .futile_seen = 30 };
+	struct lw_interval few = { .iterations = 300, .futile_seen = 9 };
+	struct lw_interval rare = { .iterations = 3000, .futile_seen = 200 };
 
 	(void)state;
 	assert_int_equal(lw_tier_triggers(&herd, 1), LW_TRIG_FUTILE);
@@ -65,7 +70,12 @@ static void each_trigger_on_its_own(void **state)
 	assert_int_equal(lw_tier_triggers(&found, 1), LW_TRIG_FOUND);
 	assert_int_equal(lw_tier_triggers(&eagain, 1), LW_TRIG_FOUND);
 	assert_int_equal(lw_tier_triggers(&linger, 1), LW_TRIG_LINGER);
-	assert_int_equal(lw_tier_triggers(&undrained, 1), 0);
+	assert_int_equal(lw_tier_triggers(&starved, 1), LW_TRIG_LINGER);
+	assert_int_equal(lw_tier_triggers(&undrained, 1), LW_TRIG_FOUND);
+	assert_int_equal(lw_tier_triggers(&accepts, 1), LW_TRIG_FUTILE);
+	assert_int_equal(lw_tier_triggers(&accepts, 5), 0);
+	assert_int_equal(lw_tier_triggers(&few, 1), 0);
+	assert_int_equal(lw_tier_triggers(&rare, 1), 0);
 }
 
 /* Engage on the trigger's interval, stay while it persists and for N-1
