@@ -32,6 +32,8 @@ struct lw_options {
 	unsigned int max_threads;
 	unsigned int max_sockets;	/* watched sockets tracked in the kernel */
 	unsigned int max_series;
+	unsigned int mem_growth_intervals;	/* memory_growth: RSS rising this many intervals */
+	unsigned int mem_horizon_s;		/* ... toward a limit it reaches within this */
 	uint32_t detect;		/* enum lw_detect bits: families whose probes load */
 	enum lw_hooks hooks;		/* how epoll waits are hooked */
 	bool stacks;			/* the stacks of stalls (--no-stacks) */
@@ -65,6 +67,8 @@ enum lw_opt_bit {
 	LW_SET_MAX_THREADS = 1u << 11,
 	LW_SET_MAX_SOCKETS = 1u << 12,
 	LW_SET_STACKS = 1u << 13,
+	LW_SET_MEM_INTERVALS = 1u << 14,
+	LW_SET_MEM_HORIZON = 1u << 15,
 };
 
 enum lw_opt_result { LW_OPT_RUN = 0, LW_OPT_EXIT = 1 };
