@@ -295,7 +295,9 @@ static int read_number(const char *dir, const char *name, uint64_t *val, bool *m
 	return end == buf ? -EINVAL : 0;
 }
 
-static int read_key(const char *dir, const char *name, const char *key, uint64_t *val)
+/* Keys of one flat-keyed file, read once. */
+static int read_keys(const char *dir, const char *name, const char *const *keys, uint64_t **vals,
+		     int nkeys)
 {
 	char path[PATH_MAX + 64], buf[CG_FILE_MAX];
 	ssize_t n;
@@ -304,7 +306,14 @@ static int read_key(const char *dir, const char *name, const char *key, uint64_t
 	n = read_text(path, buf, sizeof(buf));
 	if (n < 0)
 		return (int)n;
-	return lw_memcg_key(buf, key, val);
+	for (int i = 0; i < nkeys; i++)
+		lw_memcg_key(buf, keys[i], vals[i]);
+	return 0;
+}
+
+static int read_key(const char *dir, const char *name, const char *key, uint64_t *val)
+{
+	return read_keys(dir, name, &key, &val, 1);
 }
 
 static int read_v2(const char *dir, struct lw_memcg_stat *st)
@@ -317,8 +326,12 @@ static int read_v2(const char *dir, struct lw_memcg_stat *st)
 	if (read_number(dir, "memory.max", &st->limit, &unlimited) || unlimited)
 		st->limit = 0;
 	/* hierarchical, as memory.max binds the subtree */
-	read_key(dir, "memory.events", "oom_kill", &st->oom_kills);
-	read_key(dir, "memory.events", "max", &st->limit_hits);
+	{
+		static const char *const keys[] = { "oom_kill", "max" };
+		uint64_t *vals[] = { &st->oom_kills, &st->limit_hits };
+
+		read_keys(dir, "memory.events", keys, vals, 2);
+	}
 	read_key(dir, "memory.stat", "inactive_file", &st->inactive_file);
 	return 0;
 }
