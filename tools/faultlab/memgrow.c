@@ -9,8 +9,8 @@
  * (--limit-mb) and no swap, forks the loop, moves it in, and supervises.
  * The loop wakes on a 10 ms timerfd; from the end of --start-delay-ms it
  * takes in 64 KiB items at twice --grow-mb-s and handles only half of them
- * (each item is written to, so its pages are resident): the queue grows at
- * --grow-mb-s. With --stop-mb it stops growing at that size and keeps up
+ * (each item is written to, so its pages are resident; handled items are
+ * reused): the queue, and RSS with it, grows at --grow-mb-s. With --stop-mb it stops growing at that size and keeps up
  * from then on. When the loop dies this process prints an "exit" line, reads
  * the cgroup's own counts (oom_kill, limit hits, peak), keeps the cgroup
  * HOLD_MS longer so a watcher ticking once a second reads its last counts,
@@ -60,6 +60,52 @@ struct progress {
 struct item {
 	struct item *next;
 };
+
+/*
+ * Items come from an arena of their own, reused through a free list, not
+ * from malloc: then resident memory is the queue's high-water mark whatever
+ * the allocator does (ASan's keeps freed blocks in quarantine, which would
+ * make RSS follow the intake, not the queue). Reserved, not committed:
+ * pages become resident as items are written.
+ */
+struct arena {
+	char *base;
+	size_t size, used;
+	struct item *free;
+};
+
+static int arena_init(struct arena *a, size_t size)
+{
+	a->base = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+		       -1, 0);
+	if (a->base == MAP_FAILED)
+		return -1;
+	a->size = size;
+	a->used = 0;
+	a->free = NULL;
+	return 0;
+}
+
+static struct item *arena_get(struct arena *a)
+{
+	struct item *it = a->free;
+
+	if (it) {
+		a->free = it->next;
+		return it;
+	}
+	if (a->used + ITEM_BYTES > a->size)
+		return NULL;
+	it = (struct item *)(a->base + a->used);
+	a->used += ITEM_BYTES;
+	return it;
+}
+
+static void arena_put(struct arena *a, struct item *it)
+{
+	it->next = a->free;
+	a->free = it;
+}
 
 struct memgrow {
 	const struct fl_opts *o;
@@ -263,6 +309,7 @@ static void loop_main(struct memgrow *m, pid_t parent, int go_fd)
 	long long stop_bytes = (long long)(o->stop_mb * 1024 * 1024);
 	long long in = 0, out = 0, queued = 0;
 	struct item *head = NULL, *tail = NULL;
+	struct arena arena;
 	struct epoll_event ev[4];
 	int64_t grow_at;
 	int ep, tfd;
@@ -278,7 +325,9 @@ static void loop_main(struct memgrow *m, pid_t parent, int go_fd)
 	close(go_fd);
 	ep = fl_epoll_new();
 	tfd = fl_timerfd_periodic(TICK_NS);
-	if (ep < 0 || tfd < 0 || fl_epoll_add(ep, tfd, EPOLLIN, 0) < 0)
+	/* room for a queue past the limit: the OOM killer comes first */
+	if (ep < 0 || tfd < 0 || fl_epoll_add(ep, tfd, EPOLLIN, 0) < 0 ||
+	    arena_init(&arena, (size_t)(o->limit_mb + 64) * 1024 * 1024))
 		_exit(1);
 	grow_at = fl_now_ns() + o->start_delay_ns;
 	while (!fl_stopping()) {
@@ -296,10 +345,10 @@ static void loop_main(struct memgrow *m, pid_t parent, int go_fd)
 		t = (double)(now - grow_at) / FL_NS_PER_S;
 		/* requests arriving */
 		while (in < (long long)(2 * rate * t)) {
-			struct item *it = malloc(ITEM_BYTES);
+			struct item *it = arena_get(&arena);
 
 			if (!it)
-				_exit(1);
+				break;	/* the arena is full: the queue stops growing */
 			/* written, so every page of it is resident */
 			memset(it, 0xa5, ITEM_BYTES);
 			it->next = NULL;
@@ -319,7 +368,7 @@ static void loop_main(struct memgrow *m, pid_t parent, int go_fd)
 			head = it->next;
 			if (!head)
 				tail = NULL;
-			free(it);
+			arena_put(&arena, it);
 			out += ITEM_BYTES;
 			queued -= ITEM_BYTES;
 			atomic_fetch_add(&pg->items_out, 1);
