@@ -22,6 +22,7 @@
 #include "model/alerts.h"
 #include "model/bp.h"
 #include "model/decode.h"
+#include "model/memsweep.h"
 #include "model/model.h"
 #include "model/open_stall.h"
 #include "model/readiness.h"
@@ -48,6 +49,7 @@ struct agent {
 	struct lw_bp_state bp;
 	struct lw_selfstat self;
 	struct lw_readiness ready;
+	struct lw_memsweep mem;		/* RSS and memory cgroups (agent/model/memsweep.h) */
 	struct lw_open_stalls open;
 	struct lw_alerts alerts;
 	struct lw_rt_cache rt;		/* runtimes by executable (agent/model/runtime.h) */
@@ -375,6 +377,27 @@ static void fold_ready(struct agent *a, uint64_t epoch)
 		lw_warn("out of memory folding the readiness map; figures of this interval are partial");
 }
 
+/* RSS, its growth and the memory cgroups, from /proc and cgroupfs; growth
+ * toward a limit joins the record as memory_growth events. */
+static void sweep_memory(struct agent *a)
+{
+	struct lw_mem_cfg cfg = { .intervals = a->opt.mem_growth_intervals,
+				  .horizon_s = a->opt.mem_horizon_s };
+	struct timespec mono, now;
+	struct lw_event_rec e;
+
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	if (lw_memsweep_run(&a->mem, &a->model, &cfg,
+			    (uint64_t)mono.tv_sec * 1000000000ull + (uint64_t)mono.tv_nsec))
+		lw_warn("out of memory reading memory cgroups; some processes lack theirs this interval");
+	clock_gettime(CLOCK_REALTIME, &now);
+	for (size_t i = 0; i < a->mem.nout; i++) {
+		lw_event_rec_mem_growth(&e, &now, &a->mem.out[i]);
+		if (lw_record_add(&a->rec, &e))
+			lw_warn("out of memory recording memory growth of pid %u", a->mem.out[i].pid);
+	}
+}
+
 /* Records the kernel could not queue this interval: counted, never silent. */
 static void count_lost(struct agent *a)
 {
@@ -503,8 +526,10 @@ static const struct lw_interval_rec *close_record(struct agent *a, size_t thread
  * One interval, step by step. The order matters: the events already queued
  * belong to the ending interval; the sweep samples before the epoch turns,
  * so its marks land in the interval that ends; each fold then reads the
- * slot the probes just left; the alert rules judge the whole interval; the
- * views see it as one record; only then does the model start the next one.
+ * slot the probes just left; the memory sweep comes after the folds, so it
+ * sees every process they found (one that just exited too, for the OOM
+ * kill that ended it); the alert rules judge the whole interval; the views
+ * see it as one record; only then does the model start the next one.
  */
 static void on_interval(struct agent *a)
 {
@@ -521,12 +546,13 @@ static void on_interval(struct agent *a)
 		find_open_stalls(a);				/* 5. stalls in progress */
 	lw_bp_interval_end(&a->probes, &a->model, &a->bp, epoch); /* 6. backpressure */
 	fold_ready(a, epoch);					/* 7. readiness */
-	count_lost(a);						/* 8. lost records */
+	sweep_memory(a);					/* 8. memory */
+	count_lost(a);						/* 9. lost records */
 	clock_gettime(CLOCK_REALTIME, &a->rec.rec.now);
-	judge_alerts(a);					/* 9. alert rules */
-	switch_tier(a);						/* 10. the detail tier */
-	lw_views_interval(&a->views, close_record(a, threads));	/* 11. every view */
-	lw_model_end_interval(&a->model);			/* 12. the next interval */
+	judge_alerts(a);					/* 10. alert rules */
+	switch_tier(a);						/* 11. the detail tier */
+	lw_views_interval(&a->views, close_record(a, threads));	/* 12. every view */
+	lw_model_end_interval(&a->model);			/* 13. the next interval */
 	lw_rd_end_interval(&a->ready);
 }
 
@@ -685,6 +711,7 @@ static void cleanup(struct agent *a)
 	lw_model_free(&a->model);
 	lw_bp_state_free(&a->bp);
 	lw_rd_free(&a->ready);
+	lw_memsweep_free(&a->mem);
 	lw_open_stalls_free(&a->open);
 	lw_alerts_free(&a->alerts);
 	lw_record_free(&a->rec);
@@ -753,6 +780,7 @@ int main(int argc, char **argv)
 	a.model.classify = classify;
 	a.model.classify_ctx = &a;
 	lw_rd_init(&a.ready, a.opt.starve_ms);
+	lw_memsweep_init(&a.mem, "/proc", "/proc/self/mountinfo");
 	lw_unwinder_init(&a.unwinder);
 	if (lw_stacks_init(&a.stacks, unwind_capture, &a.unwinder))
 		a.opt.stacks = false;

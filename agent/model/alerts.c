@@ -12,6 +12,7 @@ static const char *const rule_names[LW_RULE_MAX] = {
 	[LW_RULE_BACKPRESSURE] = "backpressure",
 	[LW_RULE_HERD] = "herd",
 	[LW_RULE_RETRANSMITS] = "retransmits",
+	[LW_RULE_MEMORY_GROWTH] = "memory_growth",
 };
 
 const char *lw_rule_name(enum lw_rule r)
@@ -24,6 +25,7 @@ void lw_alert_cfg_from_options(struct lw_alert_cfg *c, const struct lw_options *
 	c->interval_s = o->interval_s;
 	c->sustain = o->sustain;
 	c->lag_ms = o->lag_ms;
+	c->mem_horizon_s = o->mem_horizon_s;
 }
 
 void lw_alert_cfg_defaults(struct lw_alert_cfg *c, const struct lw_options *o)
@@ -110,6 +112,14 @@ void lw_rule_input(enum lw_rule r, const struct lw_interval *iv, const struct lw
 		out->value = (double)iv->retransmits / secs;
 		out->threshold = c->retransmits_per_s;
 		out->over = out->value >= out->threshold;
+		break;
+	case LW_RULE_MEMORY_GROWTH:
+		/* the N rising intervals the memory sweep asked for are its
+		 * sustain: it fires with the memory_growth line */
+		out->value = iv->mem_growing ? iv->mem_seconds_to_limit : 0;
+		out->threshold = c->mem_horizon_s;
+		out->over = iv->mem_growing;
+		out->immediate = out->over;
 		break;
 	default:
 		break;

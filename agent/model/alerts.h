@@ -23,6 +23,7 @@ enum lw_rule {
 	LW_RULE_BACKPRESSURE,
 	LW_RULE_HERD,
 	LW_RULE_RETRANSMITS,
+	LW_RULE_MEMORY_GROWTH,
 	LW_RULE_MAX,
 };
 
@@ -34,6 +35,7 @@ struct lw_alert_cfg {
 	double herd_futile_ratio;	/* herd: futile / wake-ups at or above ... */
 	double herd_min_wakeups_per_s;	/* ... when wake-ups come at least this fast */
 	double retransmits_per_s;	/* retransmits: rate at or above */
+	unsigned int mem_horizon_s;	/* memory_growth: the limit within this */
 };
 
 /* One rule of one subject. */

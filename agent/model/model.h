@@ -11,8 +11,11 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "loop.h"
+#include "model/memory.h"
 #include "model/runtime.h"
 #include "model/stall.h"
+
+struct lw_memcg_entry;		/* agent/model/memsweep.h */
 
 /* Retransmits to one remote address (backpressure); the interval keeps the
  * LW_RETRANS_REMOTES largest. */
@@ -53,6 +56,15 @@ struct lw_interval {
 	uint64_t futile_seen, lingering;
 	struct lw_retrans_remote retrans_remote[LW_RETRANS_REMOTES];	/* largest first */
 	unsigned int nretrans_remote;
+	/* memory, from the sweep (agent/model/memsweep.h) */
+	bool rss_known;			/* read this interval: false once it has exited */
+	uint64_t rss_kb;
+	double rss_growth_kb_per_s;	/* slope over the last intervals */
+	bool mem_growing;		/* toward its limit within the horizon: the
+					 * memory_growth rule reads it */
+	double mem_seconds_to_limit;	/* < 0: not rising or no limit */
+	const struct lw_memcg_entry *memcg;	/* the memory cgroup that binds it;
+						 * NULL: none known */
 	bool active;			/* anything seen: the process gets a summary */
 	bool incomplete;		/* events were lost this interval: event-based
 					 * counts may be short */
@@ -81,6 +93,11 @@ struct lw_proc {
 	struct lw_interval iv;
 	struct lw_totals tot;
 	unsigned int idle_intervals;	/* consecutive intervals with nothing seen */
+	/* memory: its RSS over the last intervals, its own memory cgroup and
+	 * the sweep that last read which it is (agent/model/memsweep.h) */
+	struct lw_mem_growth mem;
+	struct lw_memcg_entry *memcg;
+	uint64_t memcg_seen;
 };
 
 /* One entry of the kernel's thread map. */

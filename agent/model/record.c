@@ -131,3 +131,10 @@ void lw_event_rec_bp(struct lw_event_rec *e, const struct timespec *now,
 	who(e, LW_REC_BACKPRESSURE, now, b->hdr.pid, b->hdr.tid);
 	e->u.bp = b;
 }
+
+void lw_event_rec_mem_growth(struct lw_event_rec *e, const struct timespec *now,
+			     const struct lw_mem_growth_event *m)
+{
+	who(e, LW_REC_MEMORY_GROWTH, now, m->pid, 0);
+	e->u.mem = m;
+}

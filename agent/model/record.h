@@ -11,7 +11,7 @@
  * process, the loop, readiness and backpressure figures of struct
  * lw_interval), the thread maps as folded (per thread), the agent's own
  * cost, the alert rules' state, and the events the tick itself found:
- * stalls still in progress, then alert transitions. It is built by the tick
+ * stalls still in progress, memory growth, then alert transitions. It is built by the tick
  * (agent/main.c on_interval) before any view sees it and no view writes to
  * it; it is valid until the model's next interval starts.
  */
@@ -26,6 +26,7 @@
 #include "event.h"
 #include "ready.h"
 #include "model/alerts.h"
+#include "model/memsweep.h"
 #include "model/model.h"
 #include "model/open_stall.h"
 #include "model/readiness.h"
@@ -40,6 +41,7 @@ enum lw_rec_type {
 	LW_REC_UNDRAINED_ET,
 	LW_REC_ET_STARVED,
 	LW_REC_BACKPRESSURE,
+	LW_REC_MEMORY_GROWTH,
 	LW_REC_ALERT,
 	LW_REC_MAX,
 };
@@ -62,6 +64,7 @@ struct lw_event_rec {
 		const struct lw_undrained_event *undrained;
 		const struct lw_starved *starved;
 		const struct lw_bp_event *bp;
+		const struct lw_mem_growth_event *mem;
 		struct {
 			const struct lw_alert *al;
 			unsigned int sustain;	/* intervals it took, for the log line */
@@ -95,7 +98,8 @@ struct lw_interval_rec {
 	size_t nready_threads;
 	struct lw_agent_stats agent;
 	const struct lw_alerts *alerts;	/* after this interval's evaluation */
-	const struct lw_event_rec *events;	/* stalls in progress, then alerts */
+	const struct lw_event_rec *events;	/* stalls in progress, memory growth,
+						 * then alerts */
 	size_t nevents;
 };
 
@@ -136,5 +140,8 @@ void lw_event_rec_starved(struct lw_event_rec *e, const struct timespec *now,
 			  const struct lw_starved *s);
 void lw_event_rec_bp(struct lw_event_rec *e, const struct timespec *now,
 		     const struct lw_bp_event *b);
+/* A memory_growth the sweep found (agent/model/memsweep.h). */
+void lw_event_rec_mem_growth(struct lw_event_rec *e, const struct timespec *now,
+			     const struct lw_mem_growth_event *m);
 
 #endif

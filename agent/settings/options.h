@@ -32,6 +32,8 @@ struct lw_options {
 	unsigned int max_threads;
 	unsigned int max_sockets;	/* watched sockets tracked in the kernel */
 	unsigned int max_series;
+	unsigned int mem_growth_intervals;	/* memory_growth: RSS rising this many intervals */
+	unsigned int mem_horizon_s;		/* ... toward a limit it reaches within this */
 	uint32_t detect;		/* enum lw_detect bits: families whose probes load */
 	unsigned int detail_release;	/* quiet intervals before the detail tier goes */
 	enum lw_hooks hooks;		/* how epoll waits are hooked */
@@ -68,6 +70,8 @@ enum lw_opt_bit {
 	LW_SET_STACKS = 1u << 13,
 	LW_SET_DETECT = 1u << 14,
 	LW_SET_DETAIL_RELEASE = 1u << 15,
+	LW_SET_MEM_INTERVALS = 1u << 16,
+	LW_SET_MEM_HORIZON = 1u << 17,
 };
 
 enum lw_opt_result { LW_OPT_RUN = 0, LW_OPT_EXIT = 1 };

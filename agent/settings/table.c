@@ -72,6 +72,16 @@ const struct lw_setting lw_settings[] = {
 	  .type = LW_T_UINT, .min = 1, .max = 3600, .def = 5, .reload = true,
 	  .set_bit = LW_SET_DETAIL_RELEASE, OPT(detail_release),
 	  .help = "quiet intervals before the per-packet detail tier is detached" },
+	/* 5 intervals: long enough that a burst of allocations at start-up or
+	 * a cache warming is not a trend, short enough to warn minutes ahead */
+	{ .flag = "mem-intervals", .arg = "N", .section = "thresholds", .key = "mem_intervals",
+	  .type = LW_T_UINT, .min = 2, .max = 60, .def = 5, .reload = true,
+	  .set_bit = LW_SET_MEM_INTERVALS, OPT(mem_growth_intervals),
+	  .help = "memory_growth: RSS rising in N intervals in a row ..." },
+	{ .flag = "mem-horizon-s", .arg = "SEC", .section = "thresholds", .key = "mem_horizon_s",
+	  .type = LW_T_UINT, .min = 1, .max = 86400, .def = 300, .reload = true,
+	  .set_bit = LW_SET_MEM_HORIZON, OPT(mem_horizon_s),
+	  .help = "... at a rate that reaches its memory limit within SEC" },
 	{ .flag = "alert-exec", .arg = "CMD", .section = "alerts", .key = "exec", .type = LW_T_CMD,
 	  .def_text = "none", .reload = true, .set_bit = LW_SET_ALERT_EXEC, OPT(alert_exec),
 	  .help = "run CMD with each alert as JSON on its stdin", .value_help = "a shell command" },

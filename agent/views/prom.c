@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include "util/escape.h"
 #include "model/hist.h"
+#include "model/memsweep.h"
 #include "views/prom.h"
 
 /*
@@ -226,6 +227,96 @@ static uint64_t counter_value(const struct lw_proc *pr, enum counter c)
 	}
 }
 
+static int cmp_memcg(const void *a, const void *b)
+{
+	const struct lw_memcg_entry *x = *(const struct lw_memcg_entry *const *)a;
+	const struct lw_memcg_entry *y = *(const struct lw_memcg_entry *const *)b;
+
+	return strcmp(x->id.path, y->id.path);
+}
+
+/* Each process's RSS and its slope, and the memory cgroups that bind the
+ * processes exported, once each: their counters are the cgroup's own, so
+ * they equal what memory.events (memory.oom_control, memory.failcnt) says. */
+static void memory(struct lw_prom *p, const struct lw_model *m, const size_t *idx, size_t n,
+		   const struct labels *lab)
+{
+	const struct lw_memcg_entry **cgs = calloc(n + 1, sizeof(*cgs));
+	char esc[4 * LW_CG_PATH_MAX + 1];
+	size_t ncg = 0, k = 0;
+
+	family(p, "loopwatch_resident_memory_bytes", "gauge",
+	       "The process's resident memory (RSS) at the end of the interval.");
+	for (size_t i = 0; i < n; i++) {
+		const struct lw_interval *iv = &m->procs[idx[i]]->iv;
+
+		if (!iv->rss_known)
+			continue;
+		putf(p, "loopwatch_resident_memory_bytes{%s}", lab[i].s);
+		count(p, iv->rss_kb * 1024);
+	}
+	family(p, "loopwatch_resident_memory_growth_bytes_per_second", "gauge",
+	       "Slope of the process's RSS over the last --mem-intervals intervals.");
+	for (size_t i = 0; i < n; i++) {
+		const struct lw_interval *iv = &m->procs[idx[i]]->iv;
+
+		if (!iv->rss_known)
+			continue;
+		putf(p, "loopwatch_resident_memory_growth_bytes_per_second{%s}", lab[i].s);
+		value(p, iv->rss_growth_kb_per_s * 1024);
+	}
+	family(p, "loopwatch_process_memcg_info", "gauge",
+	       "The memory cgroup whose limit binds the process: its own, or the nearest ancestor with a limit.");
+	for (size_t i = 0; i < n; i++) {
+		const struct lw_memcg_entry *cg = m->procs[idx[i]]->iv.memcg;
+
+		if (!cg)
+			continue;
+		lw_escape_prom_label(cg->id.path, esc, sizeof(esc));
+		putf(p, "loopwatch_process_memcg_info{%s,memcg=\"%s\"}", lab[i].s, esc);
+		count(p, 1);
+		if (cgs && cg->ok)
+			cgs[ncg++] = cg;
+	}
+	if (ncg)
+		qsort(cgs, ncg, sizeof(*cgs), cmp_memcg);
+	for (size_t i = 0; i < ncg; i++)
+		if (!k || cgs[k - 1] != cgs[i])
+			cgs[k++] = cgs[i];
+	ncg = k;
+	family(p, "loopwatch_memcg_usage_bytes", "gauge",
+	       "Memory the cgroup uses (memory.current, memory.usage_in_bytes).");
+	for (size_t i = 0; i < ncg; i++) {
+		lw_escape_prom_label(cgs[i]->id.path, esc, sizeof(esc));
+		putf(p, "loopwatch_memcg_usage_bytes{memcg=\"%s\"}", esc);
+		count(p, cgs[i]->now.usage);
+	}
+	family(p, "loopwatch_memcg_limit_bytes", "gauge",
+	       "The cgroup's memory limit (memory.max, memory.limit_in_bytes); absent when it has none.");
+	for (size_t i = 0; i < ncg; i++) {
+		if (!cgs[i]->now.limit)
+			continue;
+		lw_escape_prom_label(cgs[i]->id.path, esc, sizeof(esc));
+		putf(p, "loopwatch_memcg_limit_bytes{memcg=\"%s\"}", esc);
+		count(p, cgs[i]->now.limit);
+	}
+	family(p, "loopwatch_memcg_oom_kills_total", "counter",
+	       "Processes the OOM killer killed in the cgroup, as the cgroup counts them.");
+	for (size_t i = 0; i < ncg; i++) {
+		lw_escape_prom_label(cgs[i]->id.path, esc, sizeof(esc));
+		putf(p, "loopwatch_memcg_oom_kills_total{memcg=\"%s\"}", esc);
+		count(p, cgs[i]->now.oom_kills);
+	}
+	family(p, "loopwatch_memcg_limit_hits_total", "counter",
+	       "Times the cgroup's usage hit its limit (memory.events max, memory.failcnt).");
+	for (size_t i = 0; i < ncg; i++) {
+		lw_escape_prom_label(cgs[i]->id.path, esc, sizeof(esc));
+		putf(p, "loopwatch_memcg_limit_hits_total{memcg=\"%s\"}", esc);
+		count(p, cgs[i]->now.limit_hits);
+	}
+	free(cgs);
+}
+
 const char *lw_prom_render(struct lw_prom *p, const struct lw_model *m,
 			   const struct lw_alerts *alerts, unsigned int max_series, size_t *len)
 {
@@ -308,6 +399,8 @@ const char *lw_prom_render(struct lw_prom *p, const struct lw_model *m,
 		putf(p, "loopwatch_socket_queue_ratio{%s,queue=\"accept\"}", lab[i].s);
 		value(p, iv->acceptq_max_ratio);
 	}
+
+	memory(p, m, idx, n, lab);
 
 	family(p, "loopwatch_alert_active", "gauge", "1 while the alert rule fires for the process.");
 	for (size_t i = 0; i < n; i++) {

@@ -10,6 +10,7 @@
 #include "model/model.h"
 #include "model/alerts.h"
 #include "model/bp.h"
+#include "model/memsweep.h"
 #include "model/readiness.h"
 #include "model/record.h"
 #include "model/stall.h"
@@ -65,6 +66,12 @@ const char *lw_json_backpressure(struct lw_json *j, const struct timespec *now,
 void lw_table_backpressure(FILE *out, const struct lw_bp_event *e);
 /* The per-process backpressure block of the plain view. */
 void lw_table_bp_interval(FILE *out, const struct lw_model *m);
+
+/* Memory: the memory_growth line, the summary's memory fields, the table's line. */
+const char *lw_json_mem_growth(struct lw_json *j, const struct timespec *now,
+			       const struct lw_mem_growth_event *e);
+void lw_json_mem_fields(struct lw_json *j, const struct lw_interval *iv);
+void lw_table_mem_growth(FILE *out, const struct lw_mem_growth_event *e);
 
 /* The "alert" JSON line and the log line of a transition. */
 const char *lw_json_alert(struct lw_json *j, const struct timespec *now, const struct lw_alert *al);

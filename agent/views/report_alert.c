@@ -11,6 +11,7 @@ static const char *const units[LW_RULE_MAX] = {
 	[LW_RULE_BACKPRESSURE] = "ratio",
 	[LW_RULE_HERD] = "ratio",
 	[LW_RULE_RETRANSMITS] = "per_s",
+	[LW_RULE_MEMORY_GROWTH] = "s",
 };
 
 const char *lw_json_alert(struct lw_json *j, const struct timespec *now, const struct lw_alert *al)
@@ -60,6 +61,14 @@ void lw_alert_describe(const struct lw_alert *al, unsigned int sustain, char *ou
 		snprintf(what, sizeof(what), "%.1f TCP retransmits/s %s %.1f/s", al->value, cmp,
 			 al->threshold);
 		break;
+	case LW_RULE_MEMORY_GROWTH:
+		if (al->firing)
+			snprintf(what, sizeof(what),
+				 "resident memory growing toward its limit, reached in %.0f s (horizon %.0f s)",
+				 al->value, al->threshold);
+		else
+			snprintf(what, sizeof(what), "resident memory no longer growing toward its limit");
+		break;
 	default:
 		snprintf(what, sizeof(what), "value %.3f", al->value);
 		break;
@@ -67,6 +76,10 @@ void lw_alert_describe(const struct lw_alert *al, unsigned int sustain, char *ou
 	if (al->exited)
 		snprintf(out, len, "alert %s resolved: pid %u (%s) is gone", lw_rule_name(al->rule),
 			 al->pid, comm);
+	else if (al->rule == LW_RULE_MEMORY_GROWTH && al->firing)
+		/* its run of rising intervals is the memory sweep's, not sustain */
+		snprintf(out, len, "alert %s firing: pid %u (%s) %s", lw_rule_name(al->rule),
+			 al->pid, comm, what);
 	else
 		snprintf(out, len, "alert %s %s: pid %u (%s) %s, %u interval(s) in a row",
 			 lw_rule_name(al->rule), al->firing ? "firing" : "resolved", al->pid, comm,

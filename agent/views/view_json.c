@@ -57,6 +57,9 @@ static void json_event(void *ctx, const struct lw_event_rec *e)
 	case LW_REC_BACKPRESSURE:
 		put(v, lw_json_backpressure(j, &e->time, e->u.bp));
 		break;
+	case LW_REC_MEMORY_GROWTH:
+		put(v, lw_json_mem_growth(j, &e->time, e->u.mem));
+		break;
 	case LW_REC_ALERT:
 		put(v, lw_json_alert(j, &e->time, e->u.alert.al));
 		break;
@@ -65,8 +68,9 @@ static void json_event(void *ctx, const struct lw_event_rec *e)
 	}
 }
 
-/* The tick's stalls in progress, the summaries and the agent line, then the
- * alerts: a transition follows the figures it was judged on. */
+/* The tick's own events (stalls in progress, memory growth), the summaries
+ * and the agent line, then the alerts: a transition follows the figures it
+ * was judged on. */
 static void json_interval(void *ctx, const struct lw_interval_rec *r)
 {
 	struct json_view *v = ctx;

@@ -38,6 +38,9 @@ void lw_table_event(FILE *out, const struct lw_event_rec *e)
 	case LW_REC_BACKPRESSURE:
 		lw_table_backpressure(out, e->u.bp);
 		break;
+	case LW_REC_MEMORY_GROWTH:
+		lw_table_mem_growth(out, e->u.mem);
+		break;
 	case LW_REC_ALERT:
 	case LW_REC_MAX:
 		/* alerts are log lines in this view (agent/views/view_alerts.c) */

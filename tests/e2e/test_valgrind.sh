@@ -19,6 +19,7 @@ check "agent attached under valgrind" grep -q attached "$T/vg.err"
 "$FL" herd --workers 4 --rate 20 --duration-s 25 >/dev/null 2>&1 &
 "$FL" et-undrained --send-s 5 --duration-s 25 >/dev/null 2>&1 &
 "$FL" lt-hotloop --duration-s 20 >/dev/null 2>&1 &
+"$FL" mem-grow --limit-mb 48 --start-delay-ms 1000 --duration-s 20 >/dev/null 2>&1 &
 for s in slow-reader slow-peer accept-overflow saturate; do
 	"$FL" --duration-s 20 "$s" >/dev/null 2>&1 &
 done

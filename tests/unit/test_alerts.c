@@ -304,6 +304,37 @@ static void json_line_has_the_design_fields(void **state)
 	lw_json_free(&j);
 }
 
+/* The memory_growth rule fires in the interval of the event and resolves
+ * sustain intervals after the growth stops. */
+static void memory_growth_fires_with_its_event(void **state)
+{
+	struct lw_alert_cfg c;
+	struct lw_interval iv = { 0 };
+	struct lw_rule_input in;
+	struct lw_rule_sm sm = { 0 };
+
+	(void)state;
+	lw_alert_cfg_defaults(&c, NULL);
+	assert_int_equal(c.mem_horizon_s, 300);
+	lw_rule_input(LW_RULE_MEMORY_GROWTH, &iv, &c, &in);
+	assert_false(in.over);
+	assert_false(lw_rule_step(&sm, &in, 3));
+	iv.mem_growing = true;
+	iv.mem_seconds_to_limit = 42;
+	lw_rule_input(LW_RULE_MEMORY_GROWTH, &iv, &c, &in);
+	assert_true(in.over && in.immediate);
+	assert_true(in.value == 42 && in.threshold == 300);
+	assert_true(lw_rule_step(&sm, &in, 3));
+	assert_true(sm.firing);
+	iv.mem_growing = false;
+	lw_rule_input(LW_RULE_MEMORY_GROWTH, &iv, &c, &in);
+	assert_false(lw_rule_step(&sm, &in, 3));
+	assert_false(lw_rule_step(&sm, &in, 3));
+	assert_true(lw_rule_step(&sm, &in, 3));
+	assert_false(sm.firing);
+	assert_string_equal(lw_rule_name(LW_RULE_MEMORY_GROWTH), "memory_growth");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -314,6 +345,7 @@ int main(void)
 		cmocka_unit_test(a_process_that_left_resolves_after_sustain),
 		cmocka_unit_test(a_reused_pid_ends_the_old_alert),
 		cmocka_unit_test(other_rules_read_their_fields),
+		cmocka_unit_test(memory_growth_fires_with_its_event),
 		cmocka_unit_test(starved_connection_fires_at_once),
 		cmocka_unit_test(processes_are_independent_and_named),
 		cmocka_unit_test(json_line_has_the_design_fields),

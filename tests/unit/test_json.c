@@ -11,6 +11,7 @@
 #include "util/json.h"
 #include "model/alerts.h"
 #include "model/bp.h"
+#include "model/memsweep.h"
 #include "model/readiness.h"
 #include "views/report.h"
 #include "views/view.h"
@@ -228,6 +229,15 @@ static void parked_stall_line(void **state)
 		"\"syscall\":\"futex\",\"kind\":\"parked\"}\n");
 }
 
+/* The memory cgroup the summaries point at. */
+static struct lw_memcg_entry memcg = {
+	.id = { .v = LW_CG_V1, .path = "/system.slice/nginx.service" },
+	.now = { .usage = 48u << 20, .limit = 64u << 20 },
+	.ok = true,
+	.oom_kills = 1,
+	.limit_hits = 17,
+};
+
 static void fill_summary(struct lw_proc *p)
 {
 	struct lw_interval *iv = &p->iv;
@@ -270,6 +280,10 @@ static void fill_summary(struct lw_proc *p)
 	strcpy(iv->retrans_remote[1].addr, "2001:db8::1");
 	iv->retrans_remote[1].count = 2;
 	iv->nretrans_remote = 2;
+	iv->rss_known = true;
+	iv->rss_kb = 40960;
+	iv->rss_growth_kb_per_s = 1024.5;
+	iv->memcg = &memcg;
 	iv->active = true;
 	iv->incomplete = true;
 }
@@ -292,6 +306,9 @@ static void summary_line(void **state)
 		"\"retransmits\":8,\"drops\":9,\"snd_eagain\":10,\"accept_overflows\":11,"
 		"\"saturated\":12,\"fds\":900,\"fd_limit\":1024,\"snd_partial\":13,"
 		"\"snd_wait_ms\":2.250,\"mem_pressure\":14,\"sock_mem_kb\":64,"
+		"\"rss_kb\":40960,\"rss_growth_kb_per_s\":1024.500,"
+		"\"memcg\":\"/system.slice/nginx.service\",\"memcg_usage_kb\":49152,"
+		"\"memcg_limit_kb\":65536,\"memcg_oom_kills\":1,\"memcg_limit_hits\":17,"
 		"\"retransmits_by_remote\":{\"10.0.0.2\":6,\"2001:db8::1\":2},"
 		"\"incomplete\":true}\n");
 }
@@ -307,6 +324,11 @@ static void summary_line_not_loops(void **state)
 	p.runtime = LW_RT_GO;
 	p.iv.nretrans_remote = 0;
 	p.iv.incomplete = false;
+	/* exited: no RSS, no cgroup known */
+	p.iv.rss_known = false;
+	p.iv.rss_kb = 0;
+	p.iv.rss_growth_kb_per_s = 0;
+	p.iv.memcg = NULL;
 	golden(&j, lw_json_summary(&j, &t0, &p),
 		"{\"type\":\"summary\",\"time\":\"1970-01-01T00:00:00.000Z\",\"pid\":4242,"
 		"\"comm\":\"nginx\",\"runtime\":\"go\","
@@ -319,7 +341,9 @@ static void summary_line_not_loops(void **state)
 		"\"retransmits\":8,\"drops\":9,\"snd_eagain\":10,\"accept_overflows\":11,"
 		"\"saturated\":12,\"fds\":900,\"fd_limit\":1024,\"snd_partial\":13,"
 		"\"snd_wait_ms\":2.250,\"mem_pressure\":14,\"sock_mem_kb\":64,"
-		"\"retransmits_by_remote\":{},\"incomplete\":false}\n");
+		"\"rss_kb\":0,\"rss_growth_kb_per_s\":0.000,\"memcg\":\"\","
+		"\"memcg_usage_kb\":0,\"memcg_limit_kb\":0,\"memcg_oom_kills\":0,"
+		"\"memcg_limit_hits\":0,\"retransmits_by_remote\":{},\"incomplete\":false}\n");
 }
 
 static void herd_line(void **state)
@@ -412,6 +436,33 @@ static void backpressure_line(void **state)
 		"\"limit\":262144}\n");
 }
 
+static void memory_growth_line(void **state)
+{
+	struct lw_json j = { 0 };
+	struct lw_mem_growth_event e = {
+		.pid = 4243, .comm = "queue\"d", .rss_kb = 30720, .kb_per_s = 4096.25,
+		.intervals = 5, .memcg = "/lwfl-mem-77", .usage_kb = 31000,
+		.working_set_kb = 30900, .limit_kb = 65536, .seconds_to_limit = 8.456,
+	};
+
+	(void)state;
+	golden(&j, lw_json_mem_growth(&j, &t0, &e),
+		"{\"type\":\"memory_growth\",\"time\":\"1970-01-01T00:00:00.000Z\",\"pid\":4243,"
+		"\"comm\":\"queue\\\"d\",\"rss_kb\":30720,\"rss_growth_kb_per_s\":4096.250,"
+		"\"intervals\":5,\"memcg\":\"/lwfl-mem-77\",\"limit_of\":\"memcg\","
+		"\"usage_kb\":31000,\"working_set_kb\":30900,\"limit_kb\":65536,"
+		"\"seconds_to_limit\":8.456}\n");
+	/* no cgroup limit: the host's memory */
+	e.host = true;
+	e.memcg[0] = '\0';
+	golden(&j, lw_json_mem_growth(&j, &t0, &e),
+		"{\"type\":\"memory_growth\",\"time\":\"1970-01-01T00:00:00.000Z\",\"pid\":4243,"
+		"\"comm\":\"queue\\\"d\",\"rss_kb\":30720,\"rss_growth_kb_per_s\":4096.250,"
+		"\"intervals\":5,\"memcg\":\"\",\"limit_of\":\"host\","
+		"\"usage_kb\":31000,\"working_set_kb\":30900,\"limit_kb\":65536,"
+		"\"seconds_to_limit\":8.456}\n");
+}
+
 static void alert_lines(void **state)
 {
 	struct lw_json j = { 0 };
@@ -437,10 +488,23 @@ static void alert_lines(void **state)
 		"\"comm\":\"slow\",\"rule\":\"backpressure\",\"state\":\"resolved\","
 		"\"value\":0.500,\"threshold\":0.900,\"unit\":\"ratio\",\"queue\":\"accept\","
 		"\"drops\":3,\"reason\":\"exited\"}\n");
+	/* memory_growth: seconds to the limit against the horizon */
+	memset(&a, 0, sizeof(a));
+	a.rule = LW_RULE_MEMORY_GROWTH;
+	a.firing = true;
+	a.value = 8.5;
+	a.threshold = 300;
+	a.pid = 79;
+	strcpy(a.comm, "slow");
+	golden(&j, lw_json_alert(&j, &t0, &a),
+		"{\"type\":\"alert\",\"time\":\"1970-01-01T00:00:00.000Z\",\"pid\":79,"
+		"\"comm\":\"slow\",\"rule\":\"memory_growth\",\"state\":\"firing\","
+		"\"value\":8.500,\"threshold\":300.000,\"unit\":\"s\"}\n");
 }
 
-/* The JSON view at a tick: the tick's stalls in progress, the summaries of
- * active processes, the agent line, then the alerts judged on them. */
+/* The JSON view at a tick: the tick's stalls in progress and memory growth,
+ * the summaries of active processes, the agent line, then the alerts judged
+ * on them. */
 static void json_view_orders_a_tick(void **state)
 {
 	struct lw_model m;
@@ -448,6 +512,7 @@ static void json_view_orders_a_tick(void **state)
 	struct lw_open_stall o;
 	struct lw_alert al = { .rule = LW_RULE_LOOP_LAG, .firing = true, .value = 300,
 			       .threshold = 100, .pid = 9 };
+	struct lw_mem_growth_event grow = { .pid = 9, .comm = "srv" };
 	struct lw_record rb = { 0 };
 	struct lw_event_rec e;
 	struct lw_viewer v;
@@ -467,6 +532,8 @@ static void json_view_orders_a_tick(void **state)
 	lw_record_begin(&rb);
 	lw_event_rec_open(&e, &t0, &o, &t0);
 	assert_int_equal(lw_record_add(&rb, &e), 0);
+	lw_event_rec_mem_growth(&e, &t0, &grow);
+	assert_int_equal(lw_record_add(&rb, &e), 0);
 	assert_int_equal(lw_record_alert(&rb, &al, &t0, 3), 0);
 	rb.rec.model = &m;
 	rb.rec.agent.procs = 2;
@@ -482,7 +549,7 @@ static void json_view_orders_a_tick(void **state)
 		strncat(types, t, strcspn(t, "\""));
 		strcat(types, " ");
 	}
-	assert_string_equal(types, "stall_in_progress summary agent alert ");
+	assert_string_equal(types, "stall_in_progress memory_growth summary agent alert ");
 	free(text);
 	lw_record_free(&rb);
 	lw_model_free(&m);
@@ -509,6 +576,7 @@ int main(void)
 		cmocka_unit_test(undrained_line),
 		cmocka_unit_test(starved_line),
 		cmocka_unit_test(backpressure_line),
+		cmocka_unit_test(memory_growth_line),
 		cmocka_unit_test(alert_lines),
 		cmocka_unit_test(json_view_orders_a_tick),
 	};

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include "model/memsweep.h"
 #include "views/prom.h"
 
 struct fixture {
@@ -390,6 +391,48 @@ static void writer_is_atomic_0644_and_never_follows_symlinks(void **state)
 	rmdir(dir);
 }
 
+/* RSS and its slope per process; each memory cgroup once, however many
+ * processes it binds, with the cgroup's own counts; no limit series for a
+ * cgroup without one; an exited process has no RSS series. */
+static void memory_per_process_and_per_cgroup(void **state)
+{
+	struct lw_memcg_entry svc = { .id = { .v = LW_CG_V2, .path = "/svc\"x" }, .ok = true,
+				      .now = { .usage = 1 << 20, .limit = 1 << 26, .oom_kills = 2,
+					       .limit_hits = 40 },
+				      .oom_kills = 1 };
+	struct lw_memcg_entry top = { .id = { .v = LW_CG_V2, .path = "/" }, .ok = true,
+				      .now = { .usage = 1 << 30 } };
+	struct fixture f;
+	const char *s;
+
+	(void)state;
+	setup(&f);
+	for (int i = 0; i < 3; i++) {
+		f.procs[i].iv.rss_known = i < 2;
+		f.procs[i].iv.rss_kb = 1000 * (uint64_t)(i + 1);
+		f.procs[i].iv.rss_growth_kb_per_s = 0.5;
+		f.procs[i].iv.memcg = i < 2 ? &svc : &top;
+	}
+	s = render(&f, NULL, 500);
+	assert_true(sample(s, "loopwatch_resident_memory_bytes{pid=\"11\",comm=\"srv1\"}") == 2048000);
+	assert_true(sample(s, "loopwatch_resident_memory_growth_bytes_per_second{pid=\"10\",comm=\"srv0\"}") == 512);
+	assert_false(has(s, "loopwatch_resident_memory_bytes{pid=\"12\""));
+	assert_true(sample(s, "loopwatch_process_memcg_info{pid=\"12\",comm=\"srv2\",memcg=\"/\"}") == 1);
+	assert_true(sample(s, "loopwatch_memcg_usage_bytes{memcg=\"/svc\\\"x\"}") == 1 << 20);
+	assert_true(sample(s, "loopwatch_memcg_limit_bytes{memcg=\"/svc\\\"x\"}") == 1 << 26);
+	assert_false(has(s, "loopwatch_memcg_limit_bytes{memcg=\"/\"}"));
+	assert_true(sample(s, "loopwatch_memcg_oom_kills_total{memcg=\"/svc\\\"x\"}") == 2);
+	assert_true(sample(s, "loopwatch_memcg_limit_hits_total{memcg=\"/svc\\\"x\"}") == 40);
+	assert_true(sample(s, "loopwatch_memcg_oom_kills_total{memcg=\"/\"}") == 0);
+	{
+		const char *first = strstr(s, "loopwatch_memcg_usage_bytes{memcg=\"/svc");
+
+		assert_non_null(first);
+		assert_null(strstr(first + 1, "loopwatch_memcg_usage_bytes{memcg=\"/svc"));
+	}
+	lw_prom_free(&f.p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -398,6 +441,7 @@ int main(void)
 		cmocka_unit_test(labels_are_escaped),
 		cmocka_unit_test(counters_add_the_interval_to_the_totals),
 		cmocka_unit_test(agent_cost_and_detections),
+		cmocka_unit_test(memory_per_process_and_per_cgroup),
 		cmocka_unit_test(series_cap_keeps_alerting_then_known_processes),
 		cmocka_unit_test(exited_processes_disappear),
 		cmocka_unit_test(writer_is_atomic_0644_and_never_follows_symlinks),

@@ -221,13 +221,14 @@ static void every_event_type_reaches_the_pane(void **state)
 	struct lw_undrained_event und;
 	struct lw_starved sv;
 	struct lw_bp_event bp;
+	struct lw_mem_growth_event mg;
 	struct lw_alert al;
 	struct lw_record rb = { 0 };
 	struct lw_event_rec e;
 	struct timespec t = { .tv_sec = 100 };
 	static const char *const want[] = {
 		"STALL pid 42", "STALL IN PROGRESS pid 42", "HERD pid 42", "HOT LOOP pid 42",
-		"UNDRAINED pid 42", "STARVED pid 42", "BACKPRESSURE pid 42",
+		"UNDRAINED pid 42", "STARVED pid 42", "BACKPRESSURE pid 42", "MEMORY GROWTH pid 42",
 		"alert loop_lag firing: pid 42 (pid 7 worker)",
 	};
 	int pane;
@@ -261,6 +262,11 @@ static void every_event_type_reaches_the_pane(void **state)
 	hdr(&bp.hdr, 42, 42, "pid 7 worker");
 	lw_event_rec_bp(&e, &t, &bp);
 	lw_top_state_event(&w.s, &e);
+	memset(&mg, 0, sizeof(mg));
+	mg.pid = 42;
+	strcpy(mg.comm, "pid 7 worker");
+	lw_event_rec_mem_growth(&e, &t, &mg);
+	lw_top_state_event(&w.s, &e);
 
 	/* the tick's own: a stall in progress and an alert */
 	lw_record_begin(&rb);
@@ -286,7 +292,7 @@ static void every_event_type_reaches_the_pane(void **state)
 		lw_alert_describe(&al, 3, line, sizeof(line));
 		lw_top_state_log(&w.s, LW_LOG_WARN, line, 101);
 	}
-	assert_int_equal(w.s.ev_n, 8);
+	assert_int_equal(w.s.ev_n, 9);
 	{
 		const char *replay[LW_TOP_LOG_REPLAY];
 

@@ -33,6 +33,10 @@ struct fl_opts {
 	/* et-* */
 	long chunk;
 	int64_t send_ns;
+	/* mem-grow */
+	double limit_mb;
+	double grow_mb_s;
+	double stop_mb;
 };
 
 /* Scenario entry points; each returns the process exit status. */
@@ -43,6 +47,7 @@ int fl_run_edge(const struct fl_opts *o);
 int fl_run_backpressure(const struct fl_opts *o);
 int fl_run_lossy(const struct fl_opts *o);
 int fl_run_churn(const struct fl_opts *o);
+int fl_run_memgrow(const struct fl_opts *o);
 
 /* "ready"/"done" objects start with the same members in every scenario. */
 void fl_ready_begin(struct fl_json *j, const struct fl_opts *o);

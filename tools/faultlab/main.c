@@ -21,8 +21,8 @@
 
 enum opt_id {
 	O_CAUSE, O_MS, O_EVERY, O_COUNT, O_THREADS, O_WORKERS, O_PROCESSES,
-	O_EXCLUSIVE, O_REUSEPORT, O_RATE, O_CHUNK, O_SEND, O_DURATION,
-	O_DELAY, O_HELP, O_VERSION, O_NR,
+	O_EXCLUSIVE, O_REUSEPORT, O_RATE, O_CHUNK, O_SEND, O_LIMIT_MB,
+	O_GROW_MB_S, O_STOP_MB, O_DURATION, O_DELAY, O_HELP, O_VERSION, O_NR,
 };
 
 #define BIT(x) (1u << (x))
@@ -42,6 +42,9 @@ static const struct option long_opts[] = {
 	{ "rate",		required_argument, NULL, O_RATE },
 	{ "chunk",		required_argument, NULL, O_CHUNK },
 	{ "send-s",		required_argument, NULL, O_SEND },
+	{ "limit-mb",		required_argument, NULL, O_LIMIT_MB },
+	{ "grow-mb-s",		required_argument, NULL, O_GROW_MB_S },
+	{ "stop-mb",		required_argument, NULL, O_STOP_MB },
 	{ "duration-s",		required_argument, NULL, O_DURATION },
 	{ "start-delay-ms",	required_argument, NULL, O_DELAY },
 	{ "help",		no_argument,	   NULL, O_HELP },
@@ -75,6 +78,7 @@ static const struct scenario scenarios[] = {
 	{ "saturate", fl_run_backpressure, 0 },
 	{ "lossy", fl_run_lossy, BIT(O_SEND) },
 	{ "churn", fl_run_churn, BIT(O_COUNT) | BIT(O_PROCESSES) },
+	{ "mem-grow", fl_run_memgrow, BIT(O_LIMIT_MB) | BIT(O_GROW_MB_S) | BIT(O_STOP_MB) },
 };
 
 static const char help_text[] =
@@ -147,6 +151,17 @@ static const char help_text[] =
 "  saturate\n"
 "      64 always-readable eventfds, epoll_wait maxevents 16: every wait\n"
 "      returns a full batch (1 ms of work per batch).\n"
+"  mem-grow [--limit-mb M] [--grow-mb-s R] [--stop-mb S]\n"
+"      An epoll loop (10 ms timerfd) whose in-process queue grows at R MiB/s\n"
+"      (default 4; 64 KiB items, written so their pages are resident) from\n"
+"      the end of the start delay, in a memory cgroup of its own,\n"
+"      lwfl-mem-PID (cgroup v1's memory hierarchy where it is there, else\n"
+"      cgroup2), limited to M MiB (default 64) with no swap, until the OOM\n"
+"      killer kills it; with S, the queue stops growing at S MiB. The loop\n"
+"      is a child (\"child_pid\"); its parent prints an \"exit\" line when it\n"
+"      dies, keeps the cgroup 2.5 s more, removes it and prints the\n"
+"      cgroup's own counts (oom_kills, limit_hits, peak_kb). Needs root.\n"
+"      Default 60 s.\n"
 "  lossy [--send-s S]\n"
 "      Two network namespaces (lwfl-PID-tx/rx) joined by veth, nftables\n"
 "      drops 1 in 10 packets towards the receiver (a forked process); the\n"
@@ -239,6 +254,8 @@ static void defaults(struct fl_opts *o)
 	o->chunk = 100;
 	o->send_ns = 2 * FL_NS_PER_S;
 	o->duration_ns = 5 * FL_NS_PER_S;
+	o->limit_mb = 64;
+	o->grow_mb_s = 4;
 }
 
 int main(int argc, char **argv)
@@ -304,6 +321,15 @@ int main(int argc, char **argv)
 			break;
 		case O_SEND:
 			o.send_ns = parse_num(c, optarg, 0, 86400) * FL_NS_PER_S;
+			break;
+		case O_LIMIT_MB:
+			o.limit_mb = parse_num(c, optarg, 8, 1 << 20);
+			break;
+		case O_GROW_MB_S:
+			o.grow_mb_s = parse_num(c, optarg, 0.01, 4096);
+			break;
+		case O_STOP_MB:
+			o.stop_mb = parse_num(c, optarg, 1, 1 << 20);
 			break;
 		case O_DURATION:
 			o.duration_ns = parse_num(c, optarg, 0.001, 86400) * FL_NS_PER_S;
