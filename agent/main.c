@@ -283,7 +283,7 @@ static int on_event(void *ctx, void *data, size_t len)
 		if (lw_stacks_for_window(&a->stacks, ev.hdr.tid, ev.stall.started_ns,
 					 s.cause == LW_CAUSE_BLOCKED, ev.hdr.ts_ns, true, &a->stk_out))
 			s.stacks = &a->stk_out;
-		s.kind = lw_stall_kind_of(&s, lw_rd_shared_wait(&a->ready, ev.hdr.pid, ev.hdr.tid));
+		s.kind = lw_stall_kind_of(&s, lw_model_shared_wait(&a->model, ev.hdr.pid, ev.hdr.tid));
 		lw_model_add_stall(&a->model, ev.hdr.pid, ev.hdr.tid, ev.hdr.comm, &s);
 		lw_event_rec_stall(&e, &now, &ev.hdr, &s);
 		report = true;
@@ -354,7 +354,7 @@ static void find_open_stalls(struct agent *a)
 	for (int i = 0; i < n; i++) {
 		struct lw_open_stall *o = &a->open.out[i];
 
-		o->s.kind = lw_stall_kind_of(&o->s, lw_rd_shared_wait(&a->ready, o->hdr.pid, o->hdr.tid));
+		o->s.kind = lw_stall_kind_of(&o->s, lw_model_shared_wait(&a->model, o->hdr.pid, o->hdr.tid));
 		lw_open_started(o, mono_ns, &now, &started);
 		/* each its own: the views see them all at the end of the tick */
 		if ((size_t)i < a->open_stk_cap &&

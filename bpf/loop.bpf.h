@@ -81,7 +81,7 @@ static __always_inline void loop_emit_stall(struct lw_thread *t, __u32 tid, __u6
 /* id: bpf_get_current_pid_tgid(). Returns the time of entry, which the other
  * families share, or 0 for a thread that is not watched (which costs one
  * lookup and, as long as its process is filtered out, a look at its name). */
-static __always_inline __u64 loop_wait_enter(__u64 id, __u32 maxevents)
+static __always_inline __u64 loop_wait_enter(__u64 id, int epfd, __u32 maxevents)
 {
 	__u32 tid = (__u32)id, pid = id >> 32;
 	struct lw_thread *t = bpf_map_lookup_elem(&lw_threads, &tid);
@@ -110,6 +110,7 @@ static __always_inline __u64 loop_wait_enter(__u64 id, __u32 maxevents)
 		t->in_wait = 1;
 		t->wait_enter_ns = now;
 		t->maxevents = maxevents;
+		t->epfd = epfd;
 		loop_place(t, tid, LOOP_WAITING);
 		return now;
 	}
@@ -120,6 +121,7 @@ static __always_inline __u64 loop_wait_enter(__u64 id, __u32 maxevents)
 	loop_place(t, tid, LOOP_WAITING);
 	t->wait_enter_ns = now;
 	t->maxevents = maxevents;
+	t->epfd = epfd;
 	if (!t->wait_exit_ns)
 		return now;
 

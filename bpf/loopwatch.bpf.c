@@ -39,7 +39,7 @@ static __always_inline void wait_enter(bool readiness, int epfd, __u64 events, _
 				       __u32 timeout_kind, __u64 timeout)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	__u64 now = loop_wait_enter(id, maxevents);
+	__u64 now = loop_wait_enter(id, epfd, maxevents);
 
 	if (readiness && now && READINESS_ON)
 		rd_wait_enter(id, now, epfd, events, timeout_kind, timeout);

@@ -107,8 +107,10 @@ struct lw_thread {
 	 * hand-over is off (docs/performance.md): accepts that found nothing,
 	 * and wake-ups inside a wait call that slept again in it */
 	__u64 futile_seen;
+	__s32 epfd;		/* of the wait call in progress, or the last one */
+	__u32 pad_epfd;
 };
-_Static_assert(sizeof(struct lw_thread) == 488, "lw_thread layout");
+_Static_assert(sizeof(struct lw_thread) == 496, "lw_thread layout");
 
 struct lw_stall_event {
 	struct lw_event_hdr hdr;

@@ -150,6 +150,22 @@ static const struct lw_thread_snap *find_prev(const struct lw_model *m, uint32_t
 	return lw_snap_find(m->prev, m->nprev, sizeof(*m->prev), tid);
 }
 
+bool lw_model_shared_wait(const struct lw_model *m, uint32_t pid, uint32_t tid)
+{
+	const struct lw_thread_snap *me = find_prev(m, tid);
+
+	if (!me || me->t.exited || me->t.pid != pid || me->t.epfd < 0)
+		return false;
+	/* rare (per stall): a scan is cheaper than keeping an index */
+	for (size_t i = 0; i < m->nprev; i++) {
+		const struct lw_thread *t = &m->prev[i].t;
+
+		if (m->prev[i].tid != tid && t->pid == pid && !t->exited && t->epfd == me->t.epfd)
+			return true;
+	}
+	return false;
+}
+
 static struct lw_tid_kinds *tid_kinds(struct lw_model *m, uint32_t tid, bool add)
 {
 	for (size_t i = 0; i < m->nkinds; i++)

@@ -157,6 +157,9 @@ struct lw_proc *lw_model_find(const struct lw_model *m, uint32_t pid);
  * until the next call, also when it fails part way (-ENOMEM). */
 int lw_model_apply_threads(struct lw_model *m, struct lw_thread_snap *snaps, size_t n,
 			   uint64_t epoch);
+/* Does another live thread of pid wait on the epoll fd tid last waited on?
+ * (Go's and tokio's parked threads do: agent/model/stall.h.) */
+bool lw_model_shared_wait(const struct lw_model *m, uint32_t pid, uint32_t tid);
 /* The thread map as the last lw_model_apply_threads() folded it, sorted by
  * tid: what each thread's figures are now. Valid until the next fold. */
 const struct lw_thread_snap *lw_model_threads(const struct lw_model *m, size_t *n);

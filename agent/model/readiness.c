@@ -113,22 +113,6 @@ void lw_rd_on_hot(struct lw_readiness *r, struct lw_model *m, const struct lw_ho
 		p->iv.lt_hot_loops++;
 }
 
-bool lw_rd_shared_wait(const struct lw_readiness *r, uint32_t pid, uint32_t tid)
-{
-	const struct lw_rd_snap *me = lw_snap_find(r->prev, r->nprev, sizeof(*r->prev), tid);
-
-	if (!me || me->t.exited || me->t.pid != pid || me->t.epfd < 0)
-		return false;
-	/* rare (per stall): a scan is cheaper than keeping an index */
-	for (size_t i = 0; i < r->nprev; i++) {
-		const struct lw_rd_thread *t = &r->prev[i].t;
-
-		if (r->prev[i].tid != tid && t->pid == pid && !t->exited && t->epfd == me->t.epfd)
-			return true;
-	}
-	return false;
-}
-
 static struct lw_rd_pending *pending_find(struct lw_readiness *r, uint64_t sk)
 {
 	for (size_t i = 0; i < r->npend; i++)

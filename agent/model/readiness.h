@@ -79,7 +79,6 @@ int lw_rd_apply_threads(struct lw_readiness *r, struct lw_model *m, struct lw_rd
 /* Was thread tid's last epoll wait, at the last fold, on an instance that
  * another live thread of pid also last waited on? False when either is not
  * in the snapshot (readiness off, a thread not seen yet). */
-bool lw_rd_shared_wait(const struct lw_readiness *r, uint32_t pid, uint32_t tid);
 
 /* Records from the ring buffer. Each counts in the process's summary; the
  * herd one returns whether its line should be printed (at most

@@ -135,6 +135,8 @@ faultlab_bg stall stall --cause sleep --ms 80 --every-ms 200 --count 70 || exit 
 faultlab_bg herd herd --duration-s 14 || exit 0
 faultlab_bg et et-undrained --send-s 2 --duration-s 14 || exit 0
 faultlab_bg reader slow-reader --duration-s 14 || exit 0
+# a memory cgroup with a limit, for the memcg series (it stops short of it)
+faultlab_bg mem mem-grow --limit-mb 256 --grow-mb-s 4 --stop-mb 16 --duration-s 14 || exit 0
 # every rewrite of the textfile, to take the union of what was in it
 (for _ in $(seq 40); do cat "$tf/loopwatch.prom" 2>/dev/null; sleep 0.25; done) >"$T/all.prom" &
 SNAP=$!

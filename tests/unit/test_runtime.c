@@ -743,7 +743,7 @@ static void parked_needs_futex_and_a_shared_instance(void **state)
 	assert_string_equal(lw_stall_kind_name(LW_KIND_LOOP), "loop");
 }
 
-static void rd_thread(struct lw_rd_snap *s, uint32_t pid, uint32_t tid, int32_t epfd, bool exited)
+static void loop_thread(struct lw_thread_snap *s, uint32_t pid, uint32_t tid, int32_t epfd, bool exited)
 {
 	memset(s, 0, sizeof(*s));
 	s->tid = tid;
@@ -759,28 +759,25 @@ static void rd_thread(struct lw_rd_snap *s, uint32_t pid, uint32_t tid, int32_t 
  * in the snapshot: not shared. */
 static void shared_wait_is_per_process_and_live(void **state)
 {
-	struct lw_rd_snap *s = calloc(6, sizeof(*s));
-	struct lw_readiness r;
+	struct lw_thread_snap *s = calloc(6, sizeof(*s));
 	struct lw_model m;
 
 	(void)state;
 	lw_model_init(&m);
-	lw_rd_init(&r, 200);
-	rd_thread(&s[0], 50, 52, 5, false);
-	rd_thread(&s[1], 50, 51, 5, false);
-	rd_thread(&s[2], 50, 53, 9, false);
-	rd_thread(&s[3], 50, 54, 9, true);	/* exited */
-	rd_thread(&s[4], 60, 61, 5, false);	/* fd 5 of another process */
-	rd_thread(&s[5], 50, 55, -1, false);	/* not in an epoll wait */
-	assert_int_equal(lw_rd_apply_threads(&r, &m, s, 6, 0), 0);
-	assert_true(lw_rd_shared_wait(&r, 50, 51));
-	assert_true(lw_rd_shared_wait(&r, 50, 52));
-	assert_false(lw_rd_shared_wait(&r, 50, 53));
-	assert_false(lw_rd_shared_wait(&r, 60, 61));
-	assert_false(lw_rd_shared_wait(&r, 50, 55));
-	assert_false(lw_rd_shared_wait(&r, 50, 99));
-	assert_false(lw_rd_shared_wait(&r, 60, 51));	/* tid of another pid */
-	lw_rd_free(&r);
+	loop_thread(&s[0], 50, 51, 5, false);
+	loop_thread(&s[1], 50, 52, 5, false);
+	loop_thread(&s[2], 50, 53, 9, false);
+	loop_thread(&s[3], 50, 54, 9, true);	/* exited */
+	loop_thread(&s[4], 50, 55, -1, false);	/* not in an epoll wait yet */
+	loop_thread(&s[5], 60, 61, 5, false);	/* fd 5 of another process */
+	assert_int_equal(lw_model_apply_threads(&m, s, 6, 0), 0);
+	assert_true(lw_model_shared_wait(&m, 50, 51));
+	assert_true(lw_model_shared_wait(&m, 50, 52));
+	assert_false(lw_model_shared_wait(&m, 50, 53));
+	assert_false(lw_model_shared_wait(&m, 60, 61));
+	assert_false(lw_model_shared_wait(&m, 50, 55));
+	assert_false(lw_model_shared_wait(&m, 50, 99));
+	assert_false(lw_model_shared_wait(&m, 60, 51));	/* tid of another pid */
 	lw_model_free(&m);
 }
 
