@@ -20,7 +20,7 @@ struct bpf_link;
  * symptom is present (agent/model/tier.h). Everything else is always on. */
 #define LW_DETAIL_HOOKS                                                                 \
 	((1u << LW_HK_DATA_READY) | (1u << LW_HK_RECV) | (1u << LW_HK_SEND) |            \
-	 (1u << LW_HK_SENDMSG) | (1u << LW_HK_WAKING))
+	 (1u << LW_HK_SENDMSG))
 
 typedef int (*lw_event_fn)(void *ctx, void *data, size_t len);
 
