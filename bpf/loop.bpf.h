@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Loop lag and stalls. A loop thread's busy window runs from the return of an
- * epoll wait call to its next entry; sched_switch splits the window into time
+ * Loop lag and stalls. A loop thread's busy window runs from the return of a
+ * home wait call (epoll, poll, select or io_uring) to its next entry; sched_switch splits the window into time
  * on CPU, time runnable in a run queue and time asleep, charged to the system
  * call the thread slept in.
  *
@@ -75,16 +75,36 @@ static __always_inline void loop_emit_stall(struct lw_thread *t, __u32 tid, __u6
 	e->blocked_ns = t->blocked_ns;
 	__builtin_memcpy(e->sys, t->sys, sizeof(e->sys));
 	e->started_ns = t->wait_exit_ns;
+	e->wait_kind = lw_wait_key_kind(t->home[0]);
 	bpf_ringbuf_submit(e, 0);
 }
 
-/* id: bpf_get_current_pid_tgid(). Returns the time of entry, which the other
- * families share, or 0 for a thread that is not watched (which costs one
- * lookup and, as long as its process is filtered out, a look at its name). */
-static __always_inline __u64 loop_wait_enter(__u64 id, int epfd, __u32 maxevents)
+/* The struct file behind the current task's fd, as an address to compare
+ * (0: none); rare callers only (a home taken, a wait on another instance). */
+static __always_inline __u64 lw_loop_fd_file(__u32 fd)
+{
+	struct task_struct *task = lw_current_task();
+	struct file **fds = BPF_CORE_READ(task, files, fdt, fd);
+	unsigned int max = BPF_CORE_READ(task, files, fdt, max_fds);
+	struct file *f = NULL;
+
+	if (fd >= max || bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]))
+		return 0;
+	return (__u64)f;
+}
+
+#define LW_LOOP_INLINE static __always_inline
+#include "loop_home.h"
+
+/* id: bpf_get_current_pid_tgid(); key: lw_wait_key() of the wait. Returns
+ * the time of entry, which the other families share, or 0 for a thread that
+ * is not watched (which costs one lookup and, as long as its process is
+ * filtered out, a look at its name) and for a nested wait. */
+static __always_inline __u64 loop_wait_enter(__u64 id, __u32 key, int epfd, __u32 maxevents)
 {
 	__u32 tid = (__u32)id, pid = id >> 32;
 	struct lw_thread *t = bpf_map_lookup_elem(&lw_threads, &tid);
+	bool fresh = false;
 	__u64 now;
 
 	if (!t || t->exited) {
@@ -107,6 +127,7 @@ static __always_inline __u64 loop_wait_enter(__u64 id, int epfd, __u32 maxevents
 		t->pid = pid;
 		t->start_time = BPF_CORE_READ(task, start_time);
 		t->proc_start_time = BPF_CORE_READ(task, group_leader, start_time);
+		loop_take_home(t, key);
 		t->in_wait = 1;
 		t->wait_enter_ns = now;
 		t->maxevents = maxevents;
@@ -114,14 +135,18 @@ static __always_inline __u64 loop_wait_enter(__u64 id, int epfd, __u32 maxevents
 		loop_place(t, tid, LOOP_WAITING);
 		return now;
 	}
-	now = bpf_ktime_get_ns();
 	if (t->in_wait)
-		return now;
+		return bpf_ktime_get_ns();
+	if (!loop_is_home(t, key, &fresh))
+		return 0;
+	now = bpf_ktime_get_ns();
 	t->in_wait = 1;
 	loop_place(t, tid, LOOP_WAITING);
 	t->wait_enter_ns = now;
 	t->maxevents = maxevents;
 	t->epfd = epfd;
+	if (fresh)
+		t->wait_exit_ns = 0;
 	if (!t->wait_exit_ns)
 		return now;
 
@@ -143,14 +168,15 @@ static __always_inline __u64 loop_wait_enter(__u64 id, int epfd, __u32 maxevents
 	return now;
 }
 
-/* Returns the time of return, or 0 for a thread that is not watched. */
+/* Returns the time of return, or 0 for a thread that is not watched and for
+ * the return of a nested wait (no home wait is in progress). */
 static __always_inline __u64 loop_wait_exit(__u64 id, long ret)
 {
 	__u32 tid = (__u32)id;
 	struct lw_thread *t = bpf_map_lookup_elem(&lw_threads, &tid);
 	__u64 now;
 
-	if (!t)
+	if (!t || !t->in_wait)
 		return 0;
 	now = bpf_ktime_get_ns();
 	/* a full batch: more may be ready than the loop asked for */
@@ -167,6 +193,82 @@ static __always_inline __u64 loop_wait_exit(__u64 id, long ret)
 		__builtin_memset(t->sys, 0, sizeof(t->sys));
 	}
 	return now;
+}
+
+/* poll, ppoll: the first pollfd's fd names the set. One fd waited on is a
+ * blocking call with a timeout (a shell's terminal, a client's socket), not
+ * a loop: 0, no loop wait. */
+static __always_inline __u32 loop_poll_key(const void *ufds, __u32 nfds)
+{
+	int fd;
+
+	if (nfds < 2 || bpf_probe_read_user(&fd, sizeof(fd), ufds))
+		return 0;
+	return lw_wait_key(LW_WAIT_POLL, fd);
+}
+
+/* Index of the lowest set bit of a non-zero word, by halves. */
+static __always_inline __u32 loop_lowest_bit(__u64 w)
+{
+	__u32 n = 0;
+
+	if (!(w & 0xffffffffull)) { w >>= 32; n += 32; }
+	if (!(w & 0xffffull)) { w >>= 16; n += 16; }
+	if (!(w & 0xffull)) { w >>= 8; n += 8; }
+	if (!(w & 0xfull)) { w >>= 4; n += 4; }
+	if (!(w & 0x3ull)) { w >>= 2; n += 2; }
+	if (!(w & 0x1ull)) { n += 1; }
+	return n;
+}
+
+#define LOOP_SELECT_WORDS 16	/* FD_SETSIZE's 1024 fds */
+
+/* select, pselect6: the lowest fd of the read set names it; a set of one fd
+ * (and nothing above it) is no loop, as for poll. */
+static __always_inline __u32 loop_select_key(int n, const __u64 *inp)
+{
+	__u64 w = 0;
+	__u32 base = 0;
+
+	if (n < 1 || !inp)
+		return 0;
+#pragma unroll
+	for (int i = 0; i < LOOP_SELECT_WORDS; i++) {
+		if (i * 64 >= n || bpf_probe_read_user(&w, sizeof(w), &inp[i]))
+			return 0;
+		if (w) {
+			base = i * 64;
+			break;
+		}
+	}
+	if (!w)
+		return 0;
+	base += loop_lowest_bit(w);
+	if ((w & (w - 1)) == 0 && (int)base + 1 == n)
+		return 0;
+	return lw_wait_key(LW_WAIT_SELECT, base);
+}
+
+#define LOOP_IORING_ENTER_GETEVENTS 1u
+
+/* io_uring_enter waits only when it asks for completions and at least one. */
+static __always_inline __u32 loop_uring_key(int fd, __u32 min_complete, __u32 flags)
+{
+	if (!(flags & LOOP_IORING_ENTER_GETEVENTS) || !min_complete)
+		return 0;
+	return lw_wait_key(LW_WAIT_URING, fd);
+}
+
+/* The waits other than epoll: loop lag alone, no readiness (epoll only). */
+static __always_inline void loop_other_enter(__u32 key)
+{
+	if (key)
+		loop_wait_enter(bpf_get_current_pid_tgid(), key, -1, 0);
+}
+
+static __always_inline void loop_other_exit(long ret)
+{
+	loop_wait_exit(bpf_get_current_pid_tgid(), ret);
 }
 
 /* What is a thread that goes to sleep now sleeping in? At system call entry

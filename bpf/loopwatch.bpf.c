@@ -8,7 +8,8 @@
  * are off, and the agent does not load a program none of whose families is on.
  *
  * The families (loop.bpf.h, ready.bpf.h, backpressure.bpf.h) are compiled
- * here as one unit; the hooks only one family uses keep their programs there.
+ * here as one unit; the hooks only one family uses keep their programs there
+ * (waits.bpf.h: loop lag's waits other than epoll).
  */
 #include "common.bpf.h"
 #include "detect.h"
@@ -16,6 +17,7 @@
 #include "ready.bpf.h"
 #include "backpressure.bpf.h"
 #include "stacks.bpf.h"
+#include "waits.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -39,7 +41,7 @@ static __always_inline void wait_enter(bool readiness, int epfd, __u64 events, _
 				       __u32 timeout_kind, __u64 timeout)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	__u64 now = loop_wait_enter(id, epfd, maxevents);
+	__u64 now = loop_wait_enter(id, lw_wait_key(LW_WAIT_EPOLL, epfd), epfd, maxevents);
 
 	if (readiness && now && READINESS_ON)
 		rd_wait_enter(id, now, epfd, events, timeout_kind, timeout);

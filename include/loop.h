@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Loop threads: the per-thread state the probes keep for every thread seen in
- * an epoll wait call, and the stall record. See DESIGN.md "What is measured".
+ * a loop wait (epoll, poll, select, io_uring), and the stall record. See
+ * DESIGN.md "What is measured" and docs/detections.md "Home and nested waits".
  */
 #ifndef LOOPWATCH_LOOP_H
 #define LOOPWATCH_LOOP_H
@@ -34,6 +35,33 @@ static inline __attribute__((always_inline)) __u32 lw_lag_slot(__u64 ns)
 	if (us >> 2) { us >>= 2; slot += 2; }
 	if (us >> 1) { slot += 1; }
 	return slot < LW_LAG_SLOTS ? slot : LW_LAG_SLOTS - 1;
+}
+
+/* The kinds of loop wait. A wait's key is its kind and the fd that names
+ * its instance: the epoll fd, the first pollfd's fd, the lowest fd of a
+ * select's read set, the ring's fd. */
+enum lw_wait_kind {
+	LW_WAIT_NONE = 0,
+	LW_WAIT_EPOLL,		/* epoll_wait, epoll_pwait, epoll_pwait2 */
+	LW_WAIT_POLL,		/* poll, ppoll */
+	LW_WAIT_SELECT,		/* select, pselect6 */
+	LW_WAIT_URING,		/* io_uring_enter with IORING_ENTER_GETEVENTS */
+	LW_WAIT_KINDS,
+};
+
+static inline __attribute__((always_inline)) __u32 lw_wait_key(__u32 kind, __s32 fd)
+{
+	return kind << 24 | ((__u32)fd & 0xffffffu);
+}
+
+static inline __attribute__((always_inline)) __u32 lw_wait_key_kind(__u32 key)
+{
+	return key >> 24;
+}
+
+static inline __attribute__((always_inline)) __u32 lw_wait_key_fd(__u32 key)
+{
+	return key & 0xffffffu;
 }
 
 enum lw_off_kind {
@@ -74,7 +102,7 @@ static inline __attribute__((always_inline)) void lw_charge_sleep(struct lw_sys_
  * own probes (they run one at a time for a given thread), read by the agent. */
 struct lw_thread {
 	__u32 pid;
-	__u16 in_wait;		/* inside an epoll wait call now */
+	__u16 in_wait;		/* inside a home wait call now */
 	__u16 exited;		/* the thread is gone; the agent deletes the entry
 				 * after folding its last counts in */
 	__u64 start_time;	/* task start time: tells a reused tid apart */
@@ -107,10 +135,24 @@ struct lw_thread {
 	 * hand-over is off (docs/performance.md): accepts that found nothing,
 	 * and wake-ups inside a wait call that slept again in it */
 	__u64 futile_seen;
-	__s32 epfd;		/* of the wait call in progress, or the last one */
-	__u32 pad_epfd;
+	__s32 epfd;		/* of the epoll wait in progress or the last one; -1
+				 * when the home wait is not epoll */
+	/* The home waits (keys, lw_wait_key()): [0] the instance the thread
+	 * waits on most, [1] a second one it waits on in turn with the first.
+	 * home_file: the struct file of each key's fd when it was taken, so
+	 * that a closed home is told from a nested wait. */
+	__u32 home[2];
+	__u64 home_file[2];
+	/* Waits on another instance inside the current busy window: its key
+	 * and how many in a row. cohome_key/cohome_run: the instance that the
+	 * last windows each waited on exactly once, and how many windows. */
+	__u32 nested_key;
+	__u16 nested_run;
+	__u16 cohome_run;
+	__u32 cohome_key;
+	__u32 pad_home;
 };
-_Static_assert(sizeof(struct lw_thread) == 496, "lw_thread layout");
+_Static_assert(sizeof(struct lw_thread) == 536, "lw_thread layout");
 
 struct lw_stall_event {
 	struct lw_event_hdr hdr;
@@ -120,7 +162,9 @@ struct lw_stall_event {
 	__u64 blocked_ns;
 	struct lw_sys_slot sys[LW_SYS_SLOTS];
 	__u64 started_ns;	/* the window's start: names its stack records */
+	__u32 wait_kind;	/* of the thread's home wait (enum lw_wait_kind) */
+	__u32 pad;
 };
-_Static_assert(sizeof(struct lw_stall_event) == 144, "lw_stall_event layout");
+_Static_assert(sizeof(struct lw_stall_event) == 152, "lw_stall_event layout");
 
 #endif

@@ -23,6 +23,7 @@ static const char *const hook_names[LW_HK_MAX] = {
 	[LW_HK_SWEEP] = "socket_sweep",
 	[LW_HK_STACKS] = "stack_capture",
 	[LW_HK_SAMPLE] = "stack_sample",
+	[LW_HK_WAIT_OTHER] = "poll_select_io_uring",
 };
 
 #define H(x) (1u << LW_HK_##x)
@@ -40,8 +41,8 @@ static const struct {
 	uint32_t optional;
 	bool any;
 } dets[LW_DET_MAX] = {
-	[LW_DET_LOOP_LAG] = { "loop_lag", LW_DETECT_LOOP, H(WAIT), H(EXIT), false },
-	[LW_DET_STALLS] = { "stalls", LW_DETECT_LOOP, H(WAIT) | H(SWITCH), 0, false },
+	[LW_DET_LOOP_LAG] = { "loop_lag", LW_DETECT_LOOP, H(WAIT), H(EXIT) | H(WAIT_OTHER), false },
+	[LW_DET_STALLS] = { "stalls", LW_DETECT_LOOP, H(WAIT) | H(SWITCH), H(WAIT_OTHER), false },
 	[LW_DET_HERD] = { "herd", LW_DETECT_READINESS,
 			  H(WAIT) | H(CTL) | H(WAKING) | H(SWITCH) | H(DATA_READY), H(ACCEPT) | H(RECV),
 			  false },

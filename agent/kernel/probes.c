@@ -182,7 +182,7 @@ struct hook_prog {
  */
 struct hook_alt {
 	const char *path;
-	struct hook_prog progs[7];
+	struct hook_prog progs[11];
 };
 
 static const struct {
@@ -231,6 +231,13 @@ static const struct {
 	/* their own programs: a kernel that refuses them costs only stacks */
 	[LW_HK_STACKS] = { F_STK, { { "tp_btf", { ONE(stk_sched_switch) } } } },
 	[LW_HK_SAMPLE] = { F_STK, { { "perf_event", { ONE(stk_sample) } } } },
+	[LW_HK_WAIT_OTHER] = { F_LOOP, {
+		{ "fentry", { ONE(fentry_poll), ONE(fexit_poll), ONE(fentry_ppoll), ONE(fexit_ppoll),
+			      ONE(fentry_select), ONE(fexit_select), ONE(fentry_pselect6),
+			      ONE(fexit_pselect6), ONE(fentry_io_uring), ONE(fexit_io_uring) } },
+		{ "tracepoint", { ONE(enter_poll), ONE(exit_poll), ONE(enter_ppoll), ONE(exit_ppoll),
+				  ONE(enter_select), ONE(exit_select), ONE(enter_pselect6),
+				  ONE(exit_pselect6), ONE(enter_io_uring), ONE(exit_io_uring) } } } },
 };
 
 /* The family each map serves: a map the kernel cannot create turns off its
@@ -290,8 +297,9 @@ static int alt_index(enum lw_hook_id h, const char *path)
 	return -1;
 }
 
-/* --hooks chooses the epoll wait path; epoll_ctl and accept follow fentry
- * when it is allowed, since any system call tracepoint slows every call. */
+/* --hooks chooses the epoll wait path; epoll_ctl, accept and the other
+ * waits follow fentry when it is allowed, since any system call tracepoint
+ * slows every call. */
 static void plan_order(struct plan *pl, enum lw_hooks hooks)
 {
 	static const char *const forced[] = {
@@ -306,7 +314,8 @@ static void plan_order(struct plan *pl, enum lw_hooks hooks)
 		t->n = t->cur = 0;
 		if (h == LW_HK_WAIT && hooks != LW_HOOKS_AUTO) {
 			t->order[t->n++] = alt_index(h, forced[hooks]);
-		} else if (h == LW_HK_WAIT || h == LW_HK_CTL || h == LW_HK_ACCEPT) {
+		} else if (h == LW_HK_WAIT || h == LW_HK_CTL || h == LW_HK_ACCEPT ||
+			   h == LW_HK_WAIT_OTHER) {
 			if (hooks == LW_HOOKS_AUTO || hooks == LW_HOOKS_FENTRY)
 				t->order[t->n++] = alt_index(h, "fentry");
 			t->order[t->n++] = alt_index(h, "tracepoint");

@@ -236,8 +236,10 @@ int lw_model_apply_threads(struct lw_model *m, struct lw_thread_snap *snaps, siz
 		/* not a loop: its waits are no iterations and its parks no lag */
 		if (!lw_proc_loops(p))
 			continue;
-		if (!t->exited)
+		if (!t->exited) {
 			p->iv.loops++;
+			p->iv.wait_kinds |= (1u << lw_wait_key_kind(t->home[0])) & ~1u;
+		}
 		iters = lw_snap_delta(t->iterations, prev ? prev->iterations : 0);
 		p->iv.iterations += iters;
 		p->iv.stalls += lw_snap_delta(t->stalls, prev ? prev->stalls : 0);

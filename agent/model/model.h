@@ -29,6 +29,7 @@ struct lw_retrans_remote {
  * ratios are high-water marks). */
 struct lw_interval {
 	uint32_t loops;			/* loop threads alive */
+	uint32_t wait_kinds;		/* their home waits: bits 1 << enum lw_wait_kind */
 	uint64_t iterations;
 	uint64_t lag_hist[LW_LAG_SLOTS];
 	uint64_t lag_max_ns;

@@ -50,6 +50,7 @@ bool lw_open_window(const struct lw_thread *t, uint64_t now_ns, struct lw_stall_
 	for (int i = 0; i < LW_SYS_SLOTS; i++)
 		out->sys[i].ns = min_u64(out->sys[i].ns, blocked);
 	out->duration_ns = dur;
+	out->wait_kind = lw_wait_key_kind(t->home[0]);
 	out->runq_ns = runq;
 	out->blocked_ns = blocked;
 	out->cpu_ns = runq + blocked < dur ? dur - runq - blocked : 0;

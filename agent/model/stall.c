@@ -41,6 +41,7 @@ void lw_stall_from_event(const struct lw_stall_event *e, struct lw_stall *out)
 	double scale = sum > e->duration_ns && sum ? (double)e->duration_ns / (double)sum : 1.0;
 
 	out->duration_ms = (double)e->duration_ns / 1e6;
+	out->wait_kind = e->wait_kind;
 	out->cause = LW_CAUSE_CPU;
 	for (int i = 0; i < LW_CAUSE_MAX; i++) {
 		out->part_ms[i] = (double)parts[i] * scale / 1e6;
@@ -52,7 +53,8 @@ void lw_stall_from_event(const struct lw_stall_event *e, struct lw_stall *out)
 	for (int i = 0; i < LW_SYS_SLOTS; i++)
 		if (e->sys[i].ns && (!top || e->sys[i].ns > top->ns))
 			top = &e->sys[i];
-	if (top)
-		snprintf(out->syscall, sizeof(out->syscall), "%s",
-			 lw_syscall_name(top->nr, buf, sizeof(buf)));
+	if (!top)
+		return;
+	snprintf(out->syscall, sizeof(out->syscall), "%s", lw_syscall_name(top->nr, buf, sizeof(buf)));
+	out->nested = lw_syscall_is_wait(top->nr);
 }

@@ -4,6 +4,7 @@
 #define LOOPWATCH_STALL_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include "loop.h"
 
 enum lw_cause { LW_CAUSE_CPU = 0, LW_CAUSE_RUNQUEUE, LW_CAUSE_BLOCKED, LW_CAUSE_MAX };
@@ -19,6 +20,8 @@ struct lw_stall {
 	double part_ms[LW_CAUSE_MAX];
 	enum lw_cause cause;
 	char syscall[32];	/* for blocked: the call slept in longest; else "" */
+	bool nested;		/* that call is a wait: a private loop inside the window */
+	uint32_t wait_kind;	/* the thread's home wait (enum lw_wait_kind) */
 	enum lw_stall_kind kind;
 	const struct lw_stall_stacks *stacks;	/* NULL: none (agent/model/stacks.h) */
 };

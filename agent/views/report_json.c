@@ -2,6 +2,7 @@
 #include "model/hist.h"
 #include "model/readiness.h"
 #include "views/report.h"
+#include "util/syscalls.h"
 
 static void proc_fields(struct lw_json *j, uint32_t pid, uint32_t tid, const char *comm)
 {
@@ -23,6 +24,10 @@ static void stall_fields(struct lw_json *j, const struct lw_event_hdr *h, const 
 	lw_json_obj_end(j);
 	if (s->syscall[0])
 		lw_json_str(j, "syscall", s->syscall);
+	if (s->nested)
+		lw_json_bool(j, "nested", true);
+	if (s->wait_kind)
+		lw_json_str(j, "wait", lw_wait_kind_name(s->wait_kind));
 	lw_json_str(j, "kind", lw_stall_kind_name(s->kind));
 	lw_json_stall_stacks(j, s->stacks);
 }
@@ -48,6 +53,20 @@ const char *lw_json_stall_in_progress(struct lw_json *j, const struct timespec *
 	return lw_json_end(j);
 }
 
+/* "wait": the kinds of the loop threads' home waits, "epoll,poll" when the
+ * process has threads of more than one (a thread counts once, by its home). */
+static void lw_json_wait_kinds(struct lw_json *j, uint32_t kinds)
+{
+	char buf[64] = "";
+	size_t n = 0;
+
+	for (uint32_t k = 1; k < LW_WAIT_KINDS; k++)
+		if (kinds & (1u << k))
+			n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s", n ? "," : "",
+					      lw_wait_kind_name(k));
+	lw_json_str(j, "wait", buf);
+}
+
 const char *lw_json_summary(struct lw_json *j, const struct timespec *now,
 			    const struct lw_proc *p)
 {
@@ -60,6 +79,8 @@ const char *lw_json_summary(struct lw_json *j, const struct timespec *now,
 	if (!lw_proc_loops(p))
 		lw_json_str(j, "not_loops", lw_runtime_reason(p->runtime));
 	lw_json_u64(j, "loops", iv->loops);
+	if (iv->wait_kinds)
+		lw_json_wait_kinds(j, iv->wait_kinds);
 	lw_json_u64(j, "iterations", iv->iterations);
 	lw_json_num(j, "lag_p50_ms", lw_interval_lag_ms(iv, 0.50));
 	lw_json_num(j, "lag_p99_ms", lw_interval_lag_ms(iv, 0.99));

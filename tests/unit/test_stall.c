@@ -27,6 +27,28 @@ static void blocked_stall_names_the_longest_call(void **state)
 			   100.0, 1e-9);
 }
 
+/* Blocked longest in a wait call: a private loop inside the window. */
+static void blocked_in_a_wait_is_nested(void **state)
+{
+	struct lw_stall_event e = { .duration_ns = 150 * MS, .cpu_ns = 2 * MS,
+				    .blocked_ns = 148 * MS, .wait_kind = LW_WAIT_EPOLL };
+	struct lw_stall s;
+
+	(void)state;
+	e.sys[0] = (struct lw_sys_slot){ .nr = 61 /* wait4 */, .ns = 1 * MS };
+	e.sys[1] = (struct lw_sys_slot){ .nr = 281 /* epoll_pwait */, .ns = 147 * MS };
+	lw_stall_from_event(&e, &s);
+	assert_string_equal(s.syscall, "epoll_pwait");
+	assert_true(s.nested);
+	assert_int_equal(s.wait_kind, LW_WAIT_EPOLL);
+	e.sys[1].nr = 7; /* poll */
+	lw_stall_from_event(&e, &s);
+	assert_true(s.nested);
+	e.sys[1].nr = 74; /* fsync */
+	lw_stall_from_event(&e, &s);
+	assert_false(s.nested);
+}
+
 static void cpu_stall_has_no_syscall(void **state)
 {
 	struct lw_stall_event e = { .duration_ns = 80 * MS, .cpu_ns = 79 * MS, .blocked_ns = 1 * MS };
@@ -78,6 +100,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(blocked_stall_names_the_longest_call),
+		cmocka_unit_test(blocked_in_a_wait_is_nested),
 		cmocka_unit_test(cpu_stall_has_no_syscall),
 		cmocka_unit_test(runqueue_wins_when_largest),
 		cmocka_unit_test(pagefault_sleep_is_named),
