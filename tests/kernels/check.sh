@@ -79,6 +79,31 @@ for p in $paths; do
 		fi
 	done
 
+	# loops beyond epoll and a private loop inside a window: loop lag is
+	# promised on every kernel, so these are too
+	if [ "$p" = auto ]; then
+		for c in poll-loop select-loop uring-loop nested; do
+			pid=$(fl auto "$c" ready .pid)
+			tid=$(fl auto "$c" ready .loop_tid)
+			want=$(jq -s -c '[.[] | select(.event=="inject") | .ms]' "$dir/auto-$c.fl" 2>/dev/null)
+			stalls="[.[] | select(.type==\"stall\" and .pid==${pid:-0})]"
+			show="$stalls | map([.tid, .duration_ms, .cause, .syscall, .wait, .nested])"
+			near="(((\$a - \$b) | fabs) <= ([\$b * 0.3, 30] | max))"
+			kind=$([ $c = nested ] && echo epoll || echo "${c%-loop}" | sed 's/uring/io_uring/')
+			check "auto: $c: a stall for each injection ($want ms) on tid $tid, wait $kind" "$j" \
+				"$stalls as \$s | (\$s | length) > 0 and (\$s | all(.tid==${tid:-0} and .cause==\"blocked\" and .wait==\"$kind\")) and
+				 (${want:-[]} | length) > 0 and
+				 (${want:-[]} | all(. as \$b | any(\$s[]; .duration_ms as \$a | $near)))" "$show"
+			if [ $c = nested ]; then
+				check "auto: nested: blocked in the private loop's epoll wait, nested" "$j" \
+					"$stalls | all(.nested == true and (.syscall | test(\"^epoll_\")))" "$show"
+			else
+				check "auto: $c: blocked in clock_nanosleep, not nested" "$j" \
+					"$stalls | all(.syscall==\"clock_nanosleep\" and .nested != true)" "$show"
+			fi
+		done
+	fi
+
 	[ "$full" = yes ] || continue
 	pid=$(fl "$p" herd ready .pid)
 	pids=$(fl "$p" herd ready '[.pid] + .pids | tostring')

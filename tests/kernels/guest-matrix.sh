@@ -41,6 +41,10 @@ for p in ${LW_PATHS:-auto}; do
 		scenario "$p" herd herd --workers 4 --rate 10 --duration-s 2
 		if [ "$p" = auto ]; then
 			scenario "$p" healthy healthy --duration-s 2
+			for w in poll select uring; do
+				scenario "$p" "$w-loop" "$w-loop" --cause sleep --ms 120 --every-ms 400 --count 2
+			done
+			scenario "$p" nested nested --private epoll --ms 120 --every-ms 400 --count 2
 			scenario "$p" et-undrained et-undrained --send-s 1 --duration-s 3
 			scenario "$p" slow-reader slow-reader --start-delay-ms 1500 --duration-s 2
 			scenario "$p" accept-overflow accept-overflow --start-delay-ms 1500 --duration-s 2
