@@ -76,7 +76,7 @@ function stall() {
 	}, o.everyMs);
 }
 
-emit('ready', { scenario: SCENARIO, pid, loop_tid: pid, tids: [pid], runtime: 'node',
+emit('ready', { scenario: SCENARIO, pid, tid: pid, loop_tid: pid, tids: [pid], runtime: 'node',
 		version: process.version, wait: 'epoll', count: o.count, every_ms: o.everyMs,
 		sleep_s: o.sleepS });
 setTimeout(stall, o.everyMs);

@@ -45,7 +45,7 @@ def ms_since(t0):
 def ready(scenario, wait, **fields):
     pid = os.getpid()
     # The asyncio loop runs on the main thread: its tid is the pid.
-    emit("ready", scenario=scenario, pid=pid, loop_tid=pid, tids=[pid],
+    emit("ready", scenario=scenario, pid=pid, tid=pid, loop_tid=pid, tids=[pid],
          runtime="python", version=sys.version.split()[0], wait=wait, **fields)
 
 
