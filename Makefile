@@ -186,10 +186,10 @@ $(BUILD)/obj-faultlab/%.o: tools/faultlab/%.c | $(BUILD)/obj-faultlab
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -pthread -c $< -o $@
 
-# faultlab writes JSON with the agent's escaper.
+# faultlab writes JSON with the agent's escaper; liburing for uring-loop.
 $(BUILD)/faultlab: $(FAULTLAB_OBJS) $(BUILD)/agent/util/escape.o
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) -pthread $^ -lresolv -lm -o $@
+	$(Q)$(CC) $(LDFLAGS) -pthread $^ -luring -lresolv -lm -o $@
 
 $(BUILD)/tools/%: tools/bench/%.c | $(BUILD)/tools
 	$(call msg,CC,$@)

@@ -4,8 +4,8 @@
 # missing. Usage: install-deps.sh build|test
 set -eu
 
-build="clang llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev libncurses-dev libinih-dev pkg-config make gcc linux-libc-dev"
-test="$build libclang-rt-14-dev libcmocka-dev jq tmux iproute2 nftables prometheus prometheus-node-exporter golang-go redis-server bpftrace wrk nginx procps curl systemd busybox-static qemu-system-x86 cpio kmod xz-utils zstd debian-archive-keyring debootstrap dpkg-dev lintian man-db python3-yaml"
+build="clang llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev libncurses-dev libinih-dev liburing-dev pkg-config make gcc linux-libc-dev"
+test="$build libclang-rt-14-dev libcmocka-dev jq tmux iproute2 nftables prometheus prometheus-node-exporter golang-go redis-server bpftrace wrk nginx procps curl systemd busybox-static qemu-system-x86 cpio kmod xz-utils zstd debian-archive-keyring debootstrap dpkg-dev lintian man-db python3-yaml python3 nodejs"
 
 case "${1:-build}" in
 build) want=$build ;;

@@ -12,13 +12,16 @@
 
 #include "inject.h"
 #include "report.h"
+#include "waiter.h"
 
 struct fl_opts {
 	const char *scenario;
 	int64_t start_delay_ns;
 	bool has_duration;
 	int64_t duration_ns;
-	/* stall, healthy */
+	/* stall, *-loop, nested, healthy */
+	enum fl_wait_kind wait;		/* what the loop blocks in */
+	enum fl_wait_kind private_kind;	/* nested: its private loop's kind */
 	enum fl_cause cause;
 	double ms;
 	double every_ms;
@@ -48,6 +51,7 @@ int fl_run_backpressure(const struct fl_opts *o);
 int fl_run_lossy(const struct fl_opts *o);
 int fl_run_churn(const struct fl_opts *o);
 int fl_run_memgrow(const struct fl_opts *o);
+int fl_run_two_loops(const struct fl_opts *o);
 
 /* "ready"/"done" objects start with the same members in every scenario. */
 void fl_ready_begin(struct fl_json *j, const struct fl_opts *o);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The stall injectors: cpu, sleep, fsync, dns, runqueue, lock (see inject.h).
+ * The stall injectors: cpu, sleep, fsync, dns, runqueue, lock, and the
+ * private loop of "nested" (see inject.h).
  */
 #include <arpa/inet.h>
 #include <arpa/nameser.h>
@@ -16,6 +17,7 @@
 #include "clock.h"
 #include "inject.h"
 #include "lifecycle.h"
+#include "loop.h"
 
 #define FSYNC_CHUNK	(256 * 1024)
 /* CPU the loop itself burns after kicking the hog (see fl_inject_runqueue). */
@@ -30,6 +32,7 @@ static const char *const cause_names[] = {
 	[FL_CAUSE_RUNQUEUE] = "runqueue",
 	[FL_CAUSE_LOCK] = "lock",
 	[FL_CAUSE_NONE] = "none",
+	[FL_CAUSE_NESTED] = "nested",
 };
 
 const char *fl_cause_name(enum fl_cause c)
@@ -282,6 +285,53 @@ FL_INJECTOR void fl_inject_lock(struct fl_injector *inj)
 	pthread_mutex_unlock(&inj->mu);
 }
 
+/*
+ * A blocking call that runs a loop of its own, as Node's spawnSync or
+ * libcurl's easy interface do: a new epoll instance (or pollfd set) over a
+ * new timerfd ticking at a quarter of the length, waited on until the
+ * length has passed (four wake-ups), then closed. Every wait here is on an
+ * instance the loop thread has never waited on before: a nested wait, part
+ * of the main loop's busy window.
+ */
+FL_INJECTOR void fl_inject_private(struct fl_injector *inj, int64_t end)
+{
+	struct epoll_event ev[2];
+	struct fl_waiter w;
+	int tfd = -1;
+
+	if (fl_waiter_init(&w, inj->private_kind) < 0) {
+		if (!inj->errors++)
+			perror("faultlab: nested: private loop");
+		return;
+	}
+	tfd = fl_timerfd_periodic(inj->len_ns / 4 > 0 ? inj->len_ns / 4 : 1);
+	if (tfd < 0 || fl_waiter_add(&w, tfd, 0) < 0) {
+		if (!inj->errors++)
+			perror("faultlab: nested: private timerfd");
+		goto out;
+	}
+	for (;;) {
+		int64_t left = end - fl_now_ns();
+		int n;
+
+		if (left <= 0 || fl_stopping())
+			break;
+		/* Ticks land on the end; the timeout is only a bound. */
+		n = fl_waiter_wait(&w, ev, 2, (int)(left / FL_NS_PER_MS) + 1);
+		if (n < 0) {
+			if (!inj->errors++)
+				perror("faultlab: nested: private wait");
+			break;
+		}
+		if (n > 0 && fl_timerfd_drain(tfd))
+			inj->rounds++;
+	}
+out:
+	if (tfd >= 0)
+		close(tfd);
+	fl_waiter_close(&w);
+}
+
 double fl_injector_fire(struct fl_injector *inj)
 {
 	int64_t start = fl_now_ns();
@@ -305,6 +355,9 @@ double fl_injector_fire(struct fl_injector *inj)
 		break;
 	case FL_CAUSE_LOCK:
 		fl_inject_lock(inj);
+		break;
+	case FL_CAUSE_NESTED:
+		fl_inject_private(inj, end);
 		break;
 	case FL_CAUSE_NONE:
 		break;

@@ -18,6 +18,7 @@
 
 #include "dns_responder.h"
 #include "hog.h"
+#include "waiter.h"
 
 enum fl_cause {
 	FL_CAUSE_CPU,
@@ -27,6 +28,9 @@ enum fl_cause {
 	FL_CAUSE_RUNQUEUE,
 	FL_CAUSE_LOCK,
 	FL_CAUSE_NONE,		/* healthy: never injects */
+	/* nested: a private loop, not a --cause of its own (after NONE, so
+	 * fl_cause_parse never accepts it) */
+	FL_CAUSE_NESTED,
 };
 
 const char *fl_cause_name(enum fl_cause c);
@@ -50,11 +54,13 @@ struct fl_injector {
 	atomic_int held;
 	atomic_bool holder_stop;
 	bool holder_started;
+	/* nested: the wait kind of the private loop */
+	enum fl_wait_kind private_kind;
 	/* fsync */
 	int file_fd;
 	char path[64];
 	void *buf;
-	long rounds;		/* fsync rounds / resolver lookups, total */
+	long rounds;		/* fsync rounds / lookups / private wake-ups, total */
 	long errors;
 };
 

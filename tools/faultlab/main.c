@@ -22,7 +22,7 @@
 enum opt_id {
 	O_CAUSE, O_MS, O_EVERY, O_COUNT, O_THREADS, O_WORKERS, O_PROCESSES,
 	O_EXCLUSIVE, O_REUSEPORT, O_RATE, O_CHUNK, O_SEND, O_LIMIT_MB,
-	O_GROW_MB_S, O_STOP_MB, O_DURATION, O_DELAY, O_HELP, O_VERSION, O_NR,
+	O_GROW_MB_S, O_STOP_MB, O_PRIVATE, O_DURATION, O_DELAY, O_HELP, O_VERSION, O_NR,
 };
 
 #define BIT(x) (1u << (x))
@@ -45,6 +45,7 @@ static const struct option long_opts[] = {
 	{ "limit-mb",		required_argument, NULL, O_LIMIT_MB },
 	{ "grow-mb-s",		required_argument, NULL, O_GROW_MB_S },
 	{ "stop-mb",		required_argument, NULL, O_STOP_MB },
+	{ "private",		required_argument, NULL, O_PRIVATE },
 	{ "duration-s",		required_argument, NULL, O_DURATION },
 	{ "start-delay-ms",	required_argument, NULL, O_DELAY },
 	{ "help",		no_argument,	   NULL, O_HELP },
@@ -58,9 +59,16 @@ struct scenario {
 	unsigned int opts;	/* options it accepts besides GLOBAL_OPTS */
 };
 
+#define STALL_OPTS (BIT(O_CAUSE) | BIT(O_MS) | BIT(O_EVERY) | BIT(O_COUNT) | BIT(O_THREADS))
+
 static const struct scenario scenarios[] = {
-	{ "stall", fl_run_stall,
-	  BIT(O_CAUSE) | BIT(O_MS) | BIT(O_EVERY) | BIT(O_COUNT) | BIT(O_THREADS) },
+	{ "stall", fl_run_stall, STALL_OPTS },
+	{ "poll-loop", fl_run_stall, STALL_OPTS },
+	{ "select-loop", fl_run_stall, STALL_OPTS },
+	{ "uring-loop", fl_run_stall, STALL_OPTS },
+	{ "nested", fl_run_stall,
+	  BIT(O_PRIVATE) | BIT(O_MS) | BIT(O_EVERY) | BIT(O_COUNT) | BIT(O_THREADS) },
+	{ "two-loops", fl_run_two_loops, 0 },
 	{ "healthy", fl_run_healthy, BIT(O_THREADS) },
 	{ "herd", fl_run_herd,
 	  BIT(O_WORKERS) | BIT(O_PROCESSES) | BIT(O_EXCLUSIVE) | BIT(O_REUSEPORT) |
@@ -79,6 +87,16 @@ static const struct scenario scenarios[] = {
 	{ "lossy", fl_run_lossy, BIT(O_SEND) },
 	{ "churn", fl_run_churn, BIT(O_COUNT) | BIT(O_PROCESSES) },
 	{ "mem-grow", fl_run_memgrow, BIT(O_LIMIT_MB) | BIT(O_GROW_MB_S) | BIT(O_STOP_MB) },
+};
+
+/* The stall loop's other wait calls; every other loop waits in epoll. */
+static const struct {
+	const char *scenario;
+	enum fl_wait_kind wait;
+} loop_waits[] = {
+	{ "poll-loop", FL_WAIT_POLL },
+	{ "select-loop", FL_WAIT_SELECT },
+	{ "uring-loop", FL_WAIT_URING },
 };
 
 static const char help_text[] =
@@ -104,6 +122,26 @@ static const char help_text[] =
 "                  preempts it for L ms; the loop stays runnable\n"
 "        lock      the loop blocks on a mutex (futex) that a thread of\n"
 "                  its own (fl-holder) keeps for L ms\n"
+"  poll-loop | select-loop | uring-loop --cause C [--ms L] [--every-ms P]\n"
+"        [--count N] [--threads K]\n"
+"      The stall scenario's loop, options and lines, waiting in poll,\n"
+"      select or io_uring_enter (IORING_ENTER_GETEVENTS, min_complete 1,\n"
+"      one-shot poll requests re-armed each iteration) instead of\n"
+"      epoll_wait. \"ready\" names the kind: \"wait\":\"poll\"|\"select\"|\n"
+"      \"io_uring\".\n"
+"  nested [--private epoll|poll] [--ms L] [--every-ms P] [--count N]\n"
+"      The stall scenario's epoll loop; each fault is a private loop of L\n"
+"      ms (default 100): a new epoll instance (or, with --private poll, a\n"
+"      pollfd set) over a new timerfd ticking every L/4 ms, waited on until\n"
+"      L ms passed (four wake-ups), then closed, as Node's spawnSync or\n"
+"      libcurl's easy interface do. Default --private epoll. \"inject\"\n"
+"      lines have cause \"nested\"; \"done\" adds \"private_wakeups\".\n"
+"  two-loops\n"
+"      One loop thread owning two epoll instances, a main loop (timerfd\n"
+"      10 ms) and a \"signal\" loop (timerfd 25 ms), each timer armed\n"
+"      before its wait so that every wait blocks; it waits on them in\n"
+"      turn. No faults: \"done\" counts the waits on each\n"
+"      (\"main_waits\", \"signal_waits\", \"waits\"). Default 5 s.\n"
 "  healthy [--threads K]\n"
 "      Loopback TCP echo at ~2000 req/s per loop, no faults (default 5 s).\n"
 "  herd [--workers N] [--processes] [--exclusive | --reuseport] [--rate R]\n"
@@ -180,7 +218,9 @@ static const char help_text[] =
 "  {\"event\":\"ready\",\"scenario\":..,\"pid\":..,\"loop_tid\":..,\"tids\":[..],\n"
 "   \"fd\":..,\"port\":..,...}\n"
 "      once set up, before any fault; herd adds \"pids\"; stall, healthy,\n"
-"      lt-* and et-* add \"local_port\"/\"remote_port\" of the loop's socket\n"
+"      lt-* and et-* add \"local_port\"/\"remote_port\" of the loop's socket;\n"
+"      stall, *-loop, nested and healthy add \"wait\" (the loop's wait\n"
+"      kind), nested \"private\" (its private loop's)\n"
 "  {\"event\":\"inject\",\"cause\":..,\"ms\":..,\"tid\":..}\n"
 "      per injected fault, with its measured length (monotonic clock)\n"
 "  {\"event\":\"done\",...counts...}\n"
@@ -331,6 +371,14 @@ int main(int argc, char **argv)
 		case O_STOP_MB:
 			o.stop_mb = parse_num(c, optarg, 1, 1 << 20);
 			break;
+		case O_PRIVATE:
+			if (!strcmp(optarg, "epoll"))
+				o.private_kind = FL_WAIT_EPOLL;
+			else if (!strcmp(optarg, "poll"))
+				o.private_kind = FL_WAIT_POLL;
+			else
+				usage_error("--private: '%s' is not one of epoll, poll", optarg);
+			break;
 		case O_DURATION:
 			o.duration_ns = parse_num(c, optarg, 0.001, 86400) * FL_NS_PER_S;
 			o.has_duration = true;
@@ -357,8 +405,14 @@ int main(int argc, char **argv)
 			usage_error("option --%s does not apply to %s",
 				    opt_name(id), name);
 	}
-	if (!strcmp(name, "stall") && o.cause == FL_CAUSE_NONE)
-		usage_error("stall needs --cause cpu|sleep|fsync|dns|runqueue|lock");
+	if ((sc->opts & BIT(O_CAUSE)) && o.cause == FL_CAUSE_NONE)
+		usage_error("%s needs --cause cpu|sleep|fsync|dns|runqueue|lock", name);
+	if (!strcmp(name, "nested"))
+		o.cause = FL_CAUSE_NESTED;
+	for (size_t i = 0; i < sizeof(loop_waits) / sizeof(loop_waits[0]); i++) {
+		if (!strcmp(name, loop_waits[i].scenario))
+			o.wait = loop_waits[i].wait;
+	}
 	if (o.exclusive && o.reuseport)
 		usage_error("--exclusive and --reuseport exclude each other");
 	o.scenario = sc->name;

@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -90,6 +89,7 @@ int fl_connect_loopback(int port)
 
 int fl_tcp_pair(struct fl_pair *p)
 {
+	struct timeval slice = { .tv_usec = 100000 };
 	int one = 1;
 	int lfd, e;
 
@@ -110,6 +110,9 @@ int fl_tcp_pair(struct fl_pair *p)
 	if (p->loop_fd < 0)
 		goto err;
 	setsockopt(p->loop_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	/* 100 ms slices: a stalled loop may take long to reply. */
+	if (setsockopt(p->peer_fd, SOL_SOCKET, SO_RCVTIMEO, &slice, sizeof(slice)) < 0)
+		goto err;
 	p->peer_port = fl_local_port(p->peer_fd);
 	close(lfd);
 	return 0;
@@ -147,19 +150,13 @@ ssize_t fl_read_exact(int fd, void *buf, size_t len)
 	size_t done = 0;
 
 	while (done < len) {
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		ssize_t n;
-		int r;
 
 		if (fl_stopping())
 			return -1;
-		/* 100 ms slices: a stalled loop may take long to reply. */
-		r = poll(&pfd, 1, 100);
-		if (r < 0 && errno != EINTR)
-			return -1;
-		if (r <= 0)
-			continue;
-		n = recv(fd, p + done, len - done, MSG_DONTWAIT);
+		/* A blocking recv, not poll: the client thread must never look
+		 * like a loop of its own (a thread waiting in poll is one). */
+		n = recv(fd, p + done, len - done, 0);
 		if (n == 0)
 			return 0;
 		if (n < 0) {

@@ -24,6 +24,7 @@ struct fl_pair {
 	int peer_port;		/* local port of peer_fd (ephemeral) */
 };
 
+/* peer_fd is blocking, with a 100 ms receive timeout (fl_read_exact). */
 int fl_tcp_pair(struct fl_pair *p);
 
 int fl_local_port(int fd);
@@ -31,8 +32,9 @@ int fl_local_port(int fd);
 /* Blocking full write (EINTR-safe, no SIGPIPE). */
 ssize_t fl_write_all(int fd, const void *buf, size_t len);
 /*
- * Read exactly len bytes, polling in short slices so that fl_stop is
- * honoured. Returns len, 0 on EOF, -1 on error or stop.
+ * Read exactly len bytes from a blocking socket with a receive timeout
+ * (fl_tcp_pair gives peer_fd one), so that fl_stop is honoured between
+ * slices. Returns len, 0 on EOF, -1 on error or stop.
  */
 ssize_t fl_read_exact(int fd, void *buf, size_t len);
 /* Read until EAGAIN; returns bytes read, or -1 on EOF/error. */

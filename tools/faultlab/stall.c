@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * stall and healthy scenarios.
+ * stall, poll-loop, select-loop, uring-loop, nested and healthy scenarios.
  *
- * Each loop thread runs a real epoll loop: a 5 ms timerfd tick plus one
+ * Each loop thread runs a real loop: a 5 ms timerfd tick plus one
  * loopback TCP connection on which its own "fl-client" thread sends small
  * requests that the loop echoes back. In "stall", the timer handler injects
  * a fault every --every-ms; everything else the loop does is short, so the
  * only long iterations are the injected ones and loopwatch's stall list can
  * be compared one to one with our "inject" lines. "healthy" is the same loop
- * with no faults and a faster client, the negative control.
+ * with no faults and a faster client, the negative control. The loop waits
+ * in epoll_wait, or in poll, select or io_uring_enter for the *-loop
+ * scenarios (waiter.h): one loop, four wait calls. "nested" is the epoll
+ * loop whose fault is a private loop of its own (fl_inject_private).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -22,6 +25,7 @@
 #include "lifecycle.h"
 #include "loop.h"
 #include "net.h"
+#include "waiter.h"
 
 #define TICK_NS			(5 * FL_NS_PER_MS)
 #define STALL_CLIENT_PERIOD_NS	(10 * FL_NS_PER_MS)
@@ -51,6 +55,7 @@ struct echo_loop {
 	long injections;
 	double inject_ms;
 	long ticks;
+	long waits;
 	long echoed_bytes;
 	/* client thread counters */
 	long requests;
@@ -87,18 +92,22 @@ static void *loop_main(void *arg)
 	int64_t period = (int64_t)(o->every_ms * FL_NS_PER_MS);
 	int64_t t0, next_inject, end_natural, end_bound, end;
 	struct epoll_event ev[8];
-	bool conn_open = true;
-	int ep = -1, tfd = -1;
+	bool conn_open = true, waiter_open = false;
+	struct fl_waiter w;
+	int tfd = -1;
 
 	l->tid = fl_gettid();
 	if (fl_injector_attach(&l->inj) < 0)
 		goto out;
-	ep = fl_epoll_new();
+	if (fl_waiter_init(&w, o->wait) < 0) {
+		fl_fail_errno("loop %d: %s setup", l->idx, fl_wait_kind_name(o->wait));
+		goto out;
+	}
+	waiter_open = true;
 	tfd = fl_timerfd_periodic(TICK_NS);
-	if (ep < 0 || tfd < 0 ||
-	    fl_epoll_add(ep, tfd, EPOLLIN, EV_TIMER) < 0 ||
-	    fl_epoll_add(ep, l->pair.loop_fd, EPOLLIN, EV_CONN) < 0) {
-		fl_fail_errno("loop %d: epoll/timerfd setup", l->idx);
+	if (tfd < 0 || fl_waiter_add(&w, tfd, EV_TIMER) < 0 ||
+	    fl_waiter_add(&w, l->pair.loop_fd, EV_CONN) < 0) {
+		fl_fail_errno("loop %d: %s/timerfd setup", l->idx, fl_wait_kind_name(o->wait));
 		goto out;
 	}
 	fl_gate_arrive(l->gate);
@@ -129,17 +138,17 @@ static void *loop_main(void *arg)
 			timeout = (end - now) / FL_NS_PER_MS + 1;
 
 		fl_iter_enter(&l->it);
-		n = fl_epoll_wait(ep, ev, 8, timeout);
+		n = fl_waiter_wait(&w, ev, 8, timeout);
 		fl_iter_return(&l->it);
 		if (n < 0) {
-			fl_fail_errno("loop %d: epoll_wait", l->idx);
+			fl_fail_errno("loop %d: %s wait", l->idx, fl_wait_kind_name(o->wait));
 			break;
 		}
 		for (int i = 0; i < n; i++) {
 			if (ev[i].data.u64 == EV_CONN) {
 				if (conn_open && serve_conn(l) < 0) {
 					/* Peer gone: keep ticking, stop polling it. */
-					epoll_ctl(ep, EPOLL_CTL_DEL, l->pair.loop_fd, NULL);
+					fl_waiter_del(&w, l->pair.loop_fd);
 					conn_open = false;
 				}
 				continue;
@@ -171,8 +180,10 @@ out:
 	shutdown(l->pair.loop_fd, SHUT_RDWR);
 	if (tfd >= 0)
 		close(tfd);
-	if (ep >= 0)
-		close(ep);
+	if (waiter_open) {
+		l->waits = w.waits;
+		fl_waiter_close(&w);
+	}
 	atomic_fetch_sub(l->running, 1);
 	return NULL;
 }
@@ -237,6 +248,9 @@ static void emit_ready(const struct fl_opts *o, struct echo_loop *loops)
 	fl_json_ints(&j, "client_tids", ctids, n);
 	fl_json_int(&j, "threads", n);
 	fl_json_int(&j, "start_delay_ms", o->start_delay_ns / FL_NS_PER_MS);
+	fl_json_str(&j, "wait", fl_wait_kind_name(o->wait));
+	if (o->cause == FL_CAUSE_NESTED)
+		fl_json_str(&j, "private", fl_wait_kind_name(o->private_kind));
 	if (o->cause != FL_CAUSE_NONE) {
 		fl_json_str(&j, "cause", fl_cause_name(o->cause));
 		fl_json_ms(&j, "ms", o->ms);
@@ -268,7 +282,7 @@ static void emit_done(const struct fl_opts *o, struct echo_loop *loops,
 		      int sig)
 {
 	long injections = 0, iterations = 0, requests = 0, replies = 0;
-	long ticks = 0, rounds = 0, errors = 0;
+	long ticks = 0, rounds = 0, errors = 0, waits = 0;
 	int64_t max_busy = 0, max_rtt = 0;
 	double inject_ms = 0;
 	struct fl_json j;
@@ -280,6 +294,7 @@ static void emit_done(const struct fl_opts *o, struct echo_loop *loops,
 		inject_ms += l->inject_ms;
 		iterations += l->it.iterations;
 		ticks += l->ticks;
+		waits += l->waits;
 		requests += l->requests;
 		replies += l->replies;
 		rounds += l->inj.rounds;
@@ -293,6 +308,7 @@ static void emit_done(const struct fl_opts *o, struct echo_loop *loops,
 	fl_json_int(&j, "injections", injections);
 	fl_json_ms(&j, "inject_ms_total", inject_ms);
 	fl_json_int(&j, "iterations", iterations);
+	fl_json_int(&j, "waits", waits);
 	/* Longest iteration that carried no injected fault. */
 	fl_json_ms(&j, "max_clean_iteration_ms", fl_ns_to_ms(max_busy));
 	fl_json_int(&j, "ticks", ticks);
@@ -302,6 +318,9 @@ static void emit_done(const struct fl_opts *o, struct echo_loop *loops,
 	if (o->cause == FL_CAUSE_FSYNC || o->cause == FL_CAUSE_DNS)
 		fl_json_int(&j, o->cause == FL_CAUSE_DNS ? "lookups" : "fsyncs",
 			    rounds);
+	/* The private loops' waits: the nested waits loopwatch should see. */
+	if (o->cause == FL_CAUSE_NESTED)
+		fl_json_int(&j, "private_wakeups", rounds);
 	fl_json_int(&j, "errors", errors);
 	fl_json_emit(&j);
 }
@@ -339,6 +358,7 @@ static int run_echo(const struct fl_opts *o, int64_t client_period_ns)
 		}
 		if (fl_injector_prepare(&l->inj, o->cause, o->ms, i) < 0)
 			break;
+		l->inj.private_kind = o->private_kind;
 		atomic_fetch_add(&running, 1);
 		err = pthread_create(&l->thread, NULL, loop_main, l);
 		if (err) {
