@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Loop lag and stalls. A loop thread's busy window runs from the return of a
- * home wait call (epoll, poll, select or io_uring) to its next entry; sched_switch splits the window into time
- * on CPU, time runnable in a run queue and time asleep, charged to the system
- * call the thread slept in.
+ * home wait call (epoll, poll, select or io_uring; loop_home.h) to its next
+ * entry; sched_switch splits the window into time on CPU, time runnable in a
+ * run queue and time asleep, charged to the system call the thread slept in.
  *
- * Handlers only: every hook here is shared with the readiness family, so the
- * programs that call these are in loopwatch.bpf.c, one per hook.
+ * Handlers only: the epoll and scheduler hooks are shared with the readiness
+ * family, so their programs are in loopwatch.bpf.c, one per hook; the other
+ * waits' programs are in waits.bpf.h.
  */
 #ifndef LOOPWATCH_LOOP_BPF_H
 #define LOOPWATCH_LOOP_BPF_H
