@@ -23,7 +23,8 @@ static const char *const hook_names[LW_HK_MAX] = {
 	[LW_HK_SWEEP] = "socket_sweep",
 	[LW_HK_STACKS] = "stack_capture",
 	[LW_HK_SAMPLE] = "stack_sample",
-	[LW_HK_WAIT_OTHER] = "poll_select_io_uring",
+	[LW_HK_WAIT_POLL] = "poll_select",
+	[LW_HK_WAIT_URING] = "io_uring_enter",
 };
 
 #define H(x) (1u << LW_HK_##x)
@@ -41,8 +42,10 @@ static const struct {
 	uint32_t optional;
 	bool any;
 } dets[LW_DET_MAX] = {
-	[LW_DET_LOOP_LAG] = { "loop_lag", LW_DETECT_LOOP, H(WAIT), H(EXIT) | H(WAIT_OTHER), false },
-	[LW_DET_STALLS] = { "stalls", LW_DETECT_LOOP, H(WAIT) | H(SWITCH), H(WAIT_OTHER), false },
+	[LW_DET_LOOP_LAG] = { "loop_lag", LW_DETECT_LOOP, H(WAIT), H(EXIT) | H(WAIT_POLL) | H(WAIT_URING),
+			    false },
+	[LW_DET_STALLS] = { "stalls", LW_DETECT_LOOP, H(WAIT) | H(SWITCH),
+			  H(WAIT_POLL) | H(WAIT_URING), false },
 	[LW_DET_HERD] = { "herd", LW_DETECT_READINESS,
 			  H(WAIT) | H(CTL) | H(WAKING) | H(SWITCH) | H(DATA_READY), H(ACCEPT) | H(RECV),
 			  false },

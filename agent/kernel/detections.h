@@ -32,7 +32,8 @@ enum lw_hook_id {
 	LW_HK_SWEEP,		/* the per-interval descriptor and socket sweep */
 	LW_HK_STACKS,		/* sched_switch, for the stacks of blocked stalls */
 	LW_HK_SAMPLE,		/* cpu-clock perf events, for the stacks of cpu stalls */
-	LW_HK_WAIT_OTHER,	/* poll, ppoll, select, pselect6, io_uring_enter waits */
+	LW_HK_WAIT_POLL,	/* poll, ppoll, select, pselect6 waits */
+	LW_HK_WAIT_URING,	/* io_uring_enter waits */
 	LW_HK_MAX,
 };
 

@@ -182,7 +182,7 @@ struct hook_prog {
  */
 struct hook_alt {
 	const char *path;
-	struct hook_prog progs[11];
+	struct hook_prog progs[9];
 };
 
 static const struct {
@@ -231,13 +231,20 @@ static const struct {
 	/* their own programs: a kernel that refuses them costs only stacks */
 	[LW_HK_STACKS] = { F_STK, { { "tp_btf", { ONE(stk_sched_switch) } } } },
 	[LW_HK_SAMPLE] = { F_STK, { { "perf_event", { ONE(stk_sample) } } } },
-	[LW_HK_WAIT_OTHER] = { F_LOOP, {
+	[LW_HK_WAIT_POLL] = { F_LOOP, {
 		{ "fentry", { ONE(fentry_poll), ONE(fexit_poll), ONE(fentry_ppoll), ONE(fexit_ppoll),
 			      ONE(fentry_select), ONE(fexit_select), ONE(fentry_pselect6),
-			      ONE(fexit_pselect6), ONE(fentry_io_uring), ONE(fexit_io_uring) } },
+			      ONE(fexit_pselect6) } },
+		{ "kprobe", { ONE(kprobe_poll), ONE(kretprobe_poll), ONE(kprobe_ppoll),
+			      ONE(kretprobe_ppoll), ONE(kprobe_select), ONE(kretprobe_select),
+			      ONE(kprobe_pselect6), ONE(kretprobe_pselect6) } },
 		{ "tracepoint", { ONE(enter_poll), ONE(exit_poll), ONE(enter_ppoll), ONE(exit_ppoll),
 				  ONE(enter_select), ONE(exit_select), ONE(enter_pselect6),
-				  ONE(exit_pselect6), ONE(enter_io_uring), ONE(exit_io_uring) } } } },
+				  ONE(exit_pselect6) } } } },
+	[LW_HK_WAIT_URING] = { F_LOOP, {
+		{ "fentry", { ONE(fentry_io_uring), ONE(fexit_io_uring) } },
+		{ "kprobe", { ONE(kprobe_io_uring), ONE(kretprobe_io_uring) } },
+		{ "tracepoint", { ONE(enter_io_uring), ONE(exit_io_uring) } } } },
 };
 
 /* The family each map serves: a map the kernel cannot create turns off its
@@ -297,9 +304,10 @@ static int alt_index(enum lw_hook_id h, const char *path)
 	return -1;
 }
 
-/* --hooks chooses the epoll wait path; epoll_ctl, accept and the other
- * waits follow fentry when it is allowed, since any system call tracepoint
- * slows every call. */
+/* --hooks chooses the epoll wait path; epoll_ctl and accept follow fentry
+ * when it is allowed, since any system call tracepoint slows every call.
+ * The other waits try fentry, then kprobes, then their tracepoints (which
+ * plan_apply takes only where the epoll waits are not on fentry). */
 static void plan_order(struct plan *pl, enum lw_hooks hooks)
 {
 	static const char *const forced[] = {
@@ -314,8 +322,7 @@ static void plan_order(struct plan *pl, enum lw_hooks hooks)
 		t->n = t->cur = 0;
 		if (h == LW_HK_WAIT && hooks != LW_HOOKS_AUTO) {
 			t->order[t->n++] = alt_index(h, forced[hooks]);
-		} else if (h == LW_HK_WAIT || h == LW_HK_CTL || h == LW_HK_ACCEPT ||
-			   h == LW_HK_WAIT_OTHER) {
+		} else if (h == LW_HK_WAIT || h == LW_HK_CTL || h == LW_HK_ACCEPT) {
 			if (hooks == LW_HOOKS_AUTO || hooks == LW_HOOKS_FENTRY)
 				t->order[t->n++] = alt_index(h, "fentry");
 			t->order[t->n++] = alt_index(h, "tracepoint");
@@ -368,6 +375,19 @@ static void hook_off(struct lw_probes *p, struct plan *pl, enum lw_hook_id h, co
 		snprintf(p->hooks[h].why, sizeof(p->hooks[h].why), "%s", why);
 }
 
+/* The other waits' tracepoints put every system call of the host on the
+ * tracing slow path, which the epoll waits on fentry do not: there, such a
+ * wait kind goes unseen rather than cost every call. (plan_apply chooses
+ * the epoll waits' path first: LW_HK_WAIT is hook 0.) */
+static bool tracepoint_too_dear(const struct lw_probes *p, enum lw_hook_id h,
+				const struct hook_alt *alt)
+{
+	const char *wait = p->hooks[LW_HK_WAIT].path;
+
+	return (h == LW_HK_WAIT_POLL || h == LW_HK_WAIT_URING) && !strcmp(alt->path, "tracepoint") &&
+	       wait && !strcmp(wait, "fentry");
+}
+
 /* Choose this attempt's programs: autoload exactly those of each wanted
  * hook's current alternative whose hook the kernel has. */
 static void plan_apply(struct lw_probes *p, struct plan *pl, const struct lw_kernel *k)
@@ -383,6 +403,13 @@ static void plan_apply(struct lw_probes *p, struct plan *pl, const struct lw_ker
 		if (!(hook_defs[h].families & pl->families))
 			continue;
 		while ((alt = cur_alt(pl, h))) {
+			if (tracepoint_too_dear(p, h, alt)) {
+				hook_off(p, pl, h, "its fentry and kprobe programs refused; its system "
+					 "call tracepoints would slow every system call of the host, "
+					 "which the epoll waits on fentry spare");
+				alt = NULL;
+				break;
+			}
 			prog = plan_prog(p, pl, &alt->progs[0]);
 			if (lw_kernel_has_hook(k, bpf_program__section_name(prog), why, sizeof(why)))
 				break;

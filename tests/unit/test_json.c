@@ -143,7 +143,7 @@ static void start_line_has_the_contract_fields(void **state)
 		"\"kfree_skb\":\"tp_btf\",\"tcp_retransmit_skb\":\"off\","
 		"\"tcp_retransmit_synack\":\"tp_btf\",\"sock_exceed_buf_limit\":\"tp_btf\","
 		"\"socket_sweep\":\"tp_btf\",\"stack_capture\":\"tp_btf\","
-		"\"stack_sample\":\"tp_btf\",\"poll_select_io_uring\":\"tp_btf\"}}\n");
+		"\"stack_sample\":\"tp_btf\",\"poll_select\":\"tp_btf\",\"io_uring_enter\":\"tp_btf\"}}\n");
 	lw_json_free(&j);
 }
 
