@@ -548,6 +548,9 @@ static __always_inline struct lw_bp_proc *bp_proc_of(const struct sock *sk)
 	return s ? bp_proc(s) : NULL;
 }
 
+/* Connections made use the ownership above; their counting is its own file. */
+#include "connect.bpf.h"
+
 SEC("tp_btf/sock_exceed_buf_limit")
 int BPF_PROG(bp_exceed_buf, struct sock *sk, struct proto *prot, long allocated, int kind)
 {
@@ -592,6 +595,7 @@ int bp_retransmit(unsigned long long *ctx)
 	s = bp_get(sk);
 	if (!s)
 		return 0;
+	cn_retransmit(sk, s);
 	p = bp_proc(s);
 	if (!p)
 		return 0;
@@ -682,6 +686,13 @@ int bp_sweep(struct bpf_iter__task_file *ctx)
 	sw.start_time = task->group_leader->start_time;
 	bpf_probe_read_kernel_str(sw.comm, sizeof(sw.comm), task->group_leader->comm);
 	key = (__u64)sk;
+	/* a socket held by two descriptors holds one port */
+	if (sk->sk_protocol == LW_IPPROTO_TCP) {
+		struct lw_bp_swept *seen = bpf_map_lookup_elem(&lw_bp_swept, &key);
+
+		if (!seen || seen->epoch != e1)
+			cn_sweep_port(sk, pid, sw.start_time, sw.comm);
+	}
 	bpf_map_update_elem(&lw_bp_swept, &key, &sw, BPF_ANY);
 	return 0;
 }
