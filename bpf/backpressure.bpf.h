@@ -129,9 +129,14 @@ static __always_inline struct lw_bp_proc *bp_proc(const struct lw_bp_sock *s)
 	/* a socket of a dead process whose pid lives on must not reset it */
 	if (p && p->start_time > s->start_time)
 		return NULL;
-	p = lw_map_init(&lw_bp_procs, &pid, &lw_bp_zero_proc, BPF_ANY);
-	if (!p)
-		return NULL;
+	/* Threads of a new process racing to make its entry (a pool connecting
+	 * at once): only the first makes it, the others count in that one; an
+	 * entry made again over it would lose their counts. */
+	p = lw_map_init(&lw_bp_procs, &pid, &lw_bp_zero_proc, p ? BPF_EXIST : BPF_NOEXIST);
+	if (!p) {
+		p = bpf_map_lookup_elem(&lw_bp_procs, &pid);
+		return p && (p->start_time == s->start_time || !p->start_time) ? p : NULL;
+	}
 	p->start_time = s->start_time;
 	__builtin_memcpy(p->comm, s->comm, LW_COMM_LEN);
 	return p;
