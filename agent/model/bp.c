@@ -11,8 +11,11 @@
 void lw_bp_state_free(struct lw_bp_state *st)
 {
 	free(st->prev);
+	free(st->dying);
 	st->prev = NULL;
 	st->nprev = 0;
+	st->dying = NULL;
+	st->ndying = 0;
 }
 
 
