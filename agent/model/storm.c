@@ -175,7 +175,8 @@ static void remote_counts(const struct lw_storm_state *st, const struct lw_cn_sn
 		if (cmp_remote(s[i].key.family, s[i].key.port, s[i].key.addr, r->family, r->port,
 			       r->addr))
 			continue;
-		p = bsearch(&s[i], st->prev, st->nprev, sizeof(*st->prev), cmp_snap);
+		p = st->nprev ? bsearch(&s[i], st->prev, st->nprev, sizeof(*st->prev), cmp_snap) :
+				NULL;
 		/* a reused pid is a new process: its counts start from zero */
 		if (p && p->c.start_time != s[i].c.start_time)
 			p = NULL;
@@ -206,7 +207,8 @@ static int spacing(struct lw_storm_state *st, const struct lw_storm_attempt *a, 
 		size_t j;
 
 		memcpy(key.addr, a[i].addr, 16);
-		c = bsearch(&key, st->clients, st->nclients, sizeof(key), cmp_client);
+		c = st->nclients ? bsearch(&key, st->clients, st->nclients, sizeof(key), cmp_client) :
+				   NULL;
 		if (!c) {
 			for (size_t k = 0; k < *nadd; k++)
 				if (!cmp_client(&(*add)[k], &key))
@@ -369,8 +371,10 @@ int lw_storm_interval(struct lw_storm_state *st, struct lw_model *m, struct lw_c
 
 	free(st->out);
 	st->out = NULL;
-	qsort(snaps, n, sizeof(*snaps), cmp_snap);
-	qsort(st->att, st->natt, sizeof(*st->att), cmp_att_time);
+	if (n)
+		qsort(snaps, n, sizeof(*snaps), cmp_snap);
+	if (st->natt)
+		qsort(st->att, st->natt, sizeof(*st->att), cmp_att_time);
 	while (i < st->natt) {
 		size_t j = i;
 
