@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include "kernel/probes.h"
 #include "kernel/probes_bp.h"
+#include "kernel/probes_connect.h"
 #include "kernel/probes_ready.h"
 #include "model/alerts.h"
 #include "model/bp.h"
@@ -47,6 +48,8 @@ struct agent {
 	struct lw_probes probes;
 	struct lw_model model;
 	struct lw_bp_state bp;
+	struct lw_storm_state storm;	/* retry storms (agent/model/storm.h) */
+	struct lw_ports_state ports;	/* ephemeral ports (agent/model/ports.h) */
 	struct lw_selfstat self;
 	struct lw_readiness ready;
 	struct lw_memsweep mem;		/* RSS and memory cgroups (agent/model/memsweep.h) */
@@ -293,6 +296,9 @@ static int on_event(void *ctx, void *data, size_t len)
 	case LW_EV_UNDRAINED_ET:
 		report = on_ready_event(a, type, &ev, &now, &e);
 		break;
+	case LW_EV_CONNECT:
+		lw_storm_add(&a->storm, &ev.cn);
+		break;
 	case LW_EV_BACKPRESSURE:
 		lw_bp_add_event(&a->model, &ev.bp);
 		lw_event_rec_bp(&e, &now, &ev.bp);
@@ -395,6 +401,42 @@ static void sweep_memory(struct agent *a)
 		lw_event_rec_mem_growth(&e, &now, &a->mem.out[i]);
 		if (lw_record_add(&a->rec, &e))
 			lw_warn("out of memory recording memory growth of pid %u", a->mem.out[i].pid);
+	}
+}
+
+/* Connections made: retry storms from the attempts' timing and the
+ * counts, and the ports the sweep found in use; both join the record. */
+static void fold_connect(struct agent *a, uint64_t epoch)
+{
+	struct lw_storm_cfg cfg = { .sync_ratio = a->alerts.cfg.storm_sync_ratio,
+				    .min_clients = a->alerts.cfg.storm_min_clients };
+	struct lw_cn_snap *cn = NULL;
+	struct lw_port_snap *ps = NULL;
+	size_t n = 0, *stale = NULL, nstale = 0;
+	struct lw_event_rec e;
+
+	if (!(a->probes.families & LW_DETECT_BACKPRESSURE))
+		return;
+	if (lw_cn_read_remotes(&a->probes, &a->model, &cn, &n) ||
+	    lw_storm_interval(&a->storm, &a->model, cn, n, &cfg))
+		lw_warn("out of memory judging retry storms; this interval's are partial");
+	for (size_t i = 0; i < a->storm.nout; i++) {
+		lw_event_rec_storm(&e, &a->rec.rec.now, &a->storm.out[i]);
+		if (lw_record_add(&a->rec, &e))
+			lw_warn("out of memory recording a retry storm of pid %u", a->storm.out[i].pid);
+	}
+	if (lw_cn_read_ports(&a->probes, &ps, &n) ||
+	    lw_ports_apply(&a->ports, &a->model, ps, n, epoch, a->alerts.cfg.ports_ratio, &stale,
+			   &nstale))
+		lw_warn("out of memory counting ephemeral ports; this interval's are partial");
+	if (ps)
+		lw_cn_forget_ports(&a->probes, ps, stale, nstale);
+	free(stale);
+	free(ps);
+	for (size_t i = 0; i < a->ports.nout; i++) {
+		lw_event_rec_ports(&e, &a->rec.rec.now, &a->ports.out[i]);
+		if (lw_record_add(&a->rec, &e))
+			lw_warn("out of memory recording ports in use of pid %u", a->ports.out[i].pid);
 	}
 }
 
@@ -545,6 +587,8 @@ static void on_interval(struct agent *a)
 	if (folded)
 		find_open_stalls(a);				/* 5. stalls in progress */
 	lw_bp_interval_end(&a->probes, &a->model, &a->bp, epoch); /* 6. backpressure */
+	clock_gettime(CLOCK_REALTIME, &a->rec.rec.now);
+	fold_connect(a, epoch);					/*    and connections made */
 	fold_ready(a, epoch);					/* 7. readiness */
 	sweep_memory(a);					/* 8. memory */
 	count_lost(a);						/* 9. lost records */
@@ -710,6 +754,8 @@ static void cleanup(struct agent *a)
 	lw_probes_stop(&a->probes);
 	lw_model_free(&a->model);
 	lw_bp_state_free(&a->bp);
+	lw_storm_free(&a->storm);
+	lw_ports_free(&a->ports);
 	lw_rd_free(&a->ready);
 	lw_memsweep_free(&a->mem);
 	lw_open_stalls_free(&a->open);

@@ -129,9 +129,14 @@ static __always_inline struct lw_bp_proc *bp_proc(const struct lw_bp_sock *s)
 	/* a socket of a dead process whose pid lives on must not reset it */
 	if (p && p->start_time > s->start_time)
 		return NULL;
-	p = lw_map_init(&lw_bp_procs, &pid, &lw_bp_zero_proc, BPF_ANY);
-	if (!p)
-		return NULL;
+	/* Threads of a new process racing to make its entry (a pool connecting
+	 * at once): only the first makes it, the others count in that one; an
+	 * entry made again over it would lose their counts. */
+	p = lw_map_init(&lw_bp_procs, &pid, &lw_bp_zero_proc, p ? BPF_EXIST : BPF_NOEXIST);
+	if (!p) {
+		p = bpf_map_lookup_elem(&lw_bp_procs, &pid);
+		return p && (p->start_time == s->start_time || !p->start_time) ? p : NULL;
+	}
 	p->start_time = s->start_time;
 	__builtin_memcpy(p->comm, s->comm, LW_COMM_LEN);
 	return p;
@@ -548,6 +553,9 @@ static __always_inline struct lw_bp_proc *bp_proc_of(const struct sock *sk)
 	return s ? bp_proc(s) : NULL;
 }
 
+/* Connections made use the ownership above; their counting is its own file. */
+#include "connect.bpf.h"
+
 SEC("tp_btf/sock_exceed_buf_limit")
 int BPF_PROG(bp_exceed_buf, struct sock *sk, struct proto *prot, long allocated, int kind)
 {
@@ -592,6 +600,7 @@ int bp_retransmit(unsigned long long *ctx)
 	s = bp_get(sk);
 	if (!s)
 		return 0;
+	cn_retransmit(sk, s);
 	p = bp_proc(s);
 	if (!p)
 		return 0;
@@ -682,6 +691,13 @@ int bp_sweep(struct bpf_iter__task_file *ctx)
 	sw.start_time = task->group_leader->start_time;
 	bpf_probe_read_kernel_str(sw.comm, sizeof(sw.comm), task->group_leader->comm);
 	key = (__u64)sk;
+	/* a socket held by two descriptors holds one port */
+	if (sk->sk_protocol == LW_IPPROTO_TCP) {
+		struct lw_bp_swept *seen = bpf_map_lookup_elem(&lw_bp_swept, &key);
+
+		if (!seen || seen->epoch != e1)
+			cn_sweep_port(sk, pid, sw.start_time, sw.comm);
+	}
 	bpf_map_update_elem(&lw_bp_swept, &key, &sw, BPF_ANY);
 	return 0;
 }

@@ -96,4 +96,35 @@ static __always_inline __u32 lw_sk_drops(const struct sock *sk)
 	(bpf_core_enum_value_exists(enum skb_drop_reason, name) &&              \
 	 (r) == bpf_core_enum_value(enum skb_drop_reason, name))
 
+/* 6.3 packed ip_local_port_range into one u32 (low 16 bits the first port,
+ * high 16 the last) where it had been int range[2] under a seqlock. The
+ * range of the socket's own network namespace, whatever the kernel. */
+struct local_ports___pre_6_3 {
+	int range[2];
+} __attribute__((preserve_access_index));
+struct netns_ipv4___pre_6_3 {
+	struct local_ports___pre_6_3 ip_local_ports;
+} __attribute__((preserve_access_index));
+struct net___pre_6_3 {
+	struct netns_ipv4___pre_6_3 ipv4;
+} __attribute__((preserve_access_index));
+
+static __always_inline void lw_net_port_range(const struct net *net, __u32 *lo, __u32 *hi)
+{
+	const struct net___pre_6_3 *old = (const void *)net;
+
+	if (bpf_core_field_exists(old->ipv4.ip_local_ports.range)) {
+		int r[2] = {};
+
+		BPF_CORE_READ_INTO(&r, old, ipv4.ip_local_ports.range);
+		*lo = (__u32)r[0];
+		*hi = (__u32)r[1];
+	} else {
+		__u32 r = BPF_CORE_READ(net, ipv4.ip_local_ports.range);
+
+		*lo = r & 0xffff;
+		*hi = r >> 16;
+	}
+}
+
 #endif

@@ -7,9 +7,10 @@
  * is a load-time constant: the verifier drops the handlers of families that
  * are off, and the agent does not load a program none of whose families is on.
  *
- * The families (loop.bpf.h, ready.bpf.h, backpressure.bpf.h) are compiled
- * here as one unit; the hooks only one family uses keep their programs there
- * (waits.bpf.h: loop lag's waits other than epoll).
+ * The families (loop.bpf.h, ready.bpf.h, backpressure.bpf.h with its
+ * connect.bpf.h) are compiled here as one unit; the hooks only one family
+ * uses keep their programs there (waits.bpf.h: loop lag's waits other than
+ * epoll).
  */
 #include "common.bpf.h"
 #include "detect.h"
@@ -323,7 +324,9 @@ int BPF_PROG(sock_state, const struct sock *sk, const int oldstate, const int ne
 		return 0;
 	if (READINESS_ON)
 		rd_sock_state(sk, newstate);
-	if (BACKPRESSURE_ON)
+	if (BACKPRESSURE_ON) {
 		bp_sock_state(sk, oldstate, newstate);
+		cn_sock_state(sk, oldstate, newstate);
+	}
 	return 0;
 }

@@ -50,9 +50,14 @@ struct lw_bp_proc {
 	 * loop that leaves them (an undrained edge, a hot loop, a slow reader),
 	 * the detail tier's trigger (docs/performance.md) */
 	__u64 lingering;
+	/* connections made (bpf/connect.bpf.h): include/connect.h says what each is */
+	__u64 connect_attempts;
+	__u64 connect_failures;
+	__u64 syn_retrans;
+	__u64 connect_addrnotavail;
 	char comm[LW_COMM_LEN];
 };
-_Static_assert(sizeof(struct lw_bp_proc) == 160, "lw_bp_proc layout");
+_Static_assert(sizeof(struct lw_bp_proc) == 192, "lw_bp_proc layout");
 
 /*
  * Per-socket state, in socket-local storage (freed with the socket, so a

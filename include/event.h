@@ -20,6 +20,7 @@ enum lw_event_type {
 	LW_EV_LT_HOT_LOOP = 3,
 	LW_EV_UNDRAINED_ET = 4,
 	LW_EV_BACKPRESSURE = 5,
+	LW_EV_CONNECT = 6,	/* a connection attempt (include/connect.h) */
 	LW_EV_TYPE_MAX,
 };
 

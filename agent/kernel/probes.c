@@ -269,6 +269,8 @@ static const struct {
 	{ MAP(lw_bp_procs), F_BP },
 	{ MAP(lw_bp_remotes), F_BP },
 	{ MAP(lw_bp_swept), F_BP },
+	{ MAP(lw_cn_remotes), F_BP },
+	{ MAP(lw_cn_ports), F_BP },
 	{ MAP(lw_stk_threads), F_STK },
 	{ MAP(lw_stk_events), F_STK },
 };

@@ -161,9 +161,11 @@ void lw_bp_interval_end(struct lw_probes *p, struct lw_model *m, struct lw_bp_st
 	if (read_procs(p, &snaps, &n) ||
 	    lw_bp_apply(st, m, snaps, n, epoch, &dead, &ndead))
 		lw_warn("out of memory folding backpressure figures; this interval's are partial");
-	for (size_t i = 0; i < ndead; i++)
-		bpf_map_delete_elem(bpf_map__fd(p->skel->maps.lw_bp_procs), &dead[i]);
-	free(dead);
+	for (size_t i = 0; i < st->ndying; i++)
+		bpf_map_delete_elem(bpf_map__fd(p->skel->maps.lw_bp_procs), &st->dying[i]);
+	free(st->dying);
+	st->dying = dead;
+	st->ndying = ndead;
 	if (read_remotes(p, &rs, &n) == 0)
 		lw_bp_apply_remotes(m, rs, n);
 	free(rs);

@@ -13,6 +13,8 @@ static const char *const rule_names[LW_RULE_MAX] = {
 	[LW_RULE_HERD] = "herd",
 	[LW_RULE_RETRANSMITS] = "retransmits",
 	[LW_RULE_MEMORY_GROWTH] = "memory_growth",
+	[LW_RULE_RETRY_STORM] = "retry_storm",
+	[LW_RULE_EPHEMERAL_PORTS] = "ephemeral_ports",
 };
 
 const char *lw_rule_name(enum lw_rule r)
@@ -119,6 +121,20 @@ void lw_rule_input(enum lw_rule r, const struct lw_interval *iv, const struct lw
 		out->value = iv->mem_growing ? iv->mem_seconds_to_limit : 0;
 		out->threshold = c->mem_horizon_s;
 		out->over = iv->mem_growing;
+		out->immediate = out->over;
+		break;
+	case LW_RULE_RETRY_STORM:
+		/* the storm's own test (agent/model/storm.h) is its evidence */
+		out->value = iv->retry_storm;
+		out->threshold = c->storm_sync_ratio;
+		out->over = iv->retry_storms > 0;
+		out->immediate = out->over;
+		break;
+	case LW_RULE_EPHEMERAL_PORTS:
+		/* a warning is worth only what it is ahead of exhaustion: no sustain */
+		out->value = iv->ports_max_ratio;
+		out->threshold = c->ports_ratio;
+		out->over = out->value >= out->threshold || iv->connect_addrnotavail > 0;
 		out->immediate = out->over;
 		break;
 	default:

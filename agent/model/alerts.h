@@ -24,6 +24,8 @@ enum lw_rule {
 	LW_RULE_HERD,
 	LW_RULE_RETRANSMITS,
 	LW_RULE_MEMORY_GROWTH,
+	LW_RULE_RETRY_STORM,
+	LW_RULE_EPHEMERAL_PORTS,
 	LW_RULE_MAX,
 };
 
@@ -36,6 +38,9 @@ struct lw_alert_cfg {
 	double herd_min_wakeups_per_s;	/* ... when wake-ups come at least this fast */
 	double retransmits_per_s;	/* retransmits: rate at or above */
 	unsigned int mem_horizon_s;	/* memory_growth: the limit within this */
+	double storm_sync_ratio;	/* retry_storm: peak_20ms / clients at or above ... */
+	unsigned int storm_min_clients;	/* ... with at least this many clients */
+	double ports_ratio;		/* ephemeral_ports: ports in use of the range at or above */
 };
 
 /* One rule of one subject. */

@@ -11,8 +11,11 @@
 void lw_bp_state_free(struct lw_bp_state *st)
 {
 	free(st->prev);
+	free(st->dying);
 	st->prev = NULL;
 	st->nprev = 0;
+	st->dying = NULL;
+	st->ndying = 0;
 }
 
 
@@ -30,6 +33,7 @@ static double maxd(double a, double b)
 struct bp_fold {
 	uint64_t retransmits, drops, mem_pressure, snd_eagain, snd_partial, accept_overflows;
 	uint64_t snd_wait_ns, lingering;
+	uint64_t cn_attempts, cn_failures, syn_retrans, cn_addrnotavail;
 	double q[LW_BPQ_MAX];
 	bool swept;
 	uint64_t fds, fd_limit, sock_mem;
@@ -49,6 +53,11 @@ static void fold(const struct lw_bp_proc *now, const struct lw_bp_proc *prev, ui
 	f->accept_overflows = lw_snap_delta(now->accept_overflows, prev ? prev->accept_overflows : 0);
 	f->snd_wait_ns = lw_snap_delta(now->snd_wait_ns, prev ? prev->snd_wait_ns : 0);
 	f->lingering = lw_snap_delta(now->lingering, prev ? prev->lingering : 0);
+	f->cn_attempts = lw_snap_delta(now->connect_attempts, prev ? prev->connect_attempts : 0);
+	f->cn_failures = lw_snap_delta(now->connect_failures, prev ? prev->connect_failures : 0);
+	f->syn_retrans = lw_snap_delta(now->syn_retrans, prev ? prev->syn_retrans : 0);
+	f->cn_addrnotavail = lw_snap_delta(now->connect_addrnotavail,
+					   prev ? prev->connect_addrnotavail : 0);
 	/* marks of an older epoch are left over in the slot: not this interval's */
 	if (now->hw_epoch[slot] == epoch)
 		for (int q = 0; q < LW_BPQ_MAX; q++)
@@ -66,6 +75,9 @@ static bool notable(const struct bp_fold *f)
 	if (f->retransmits || f->drops || f->mem_pressure || f->snd_eagain || f->snd_partial ||
 	    f->accept_overflows || f->snd_wait_ns || f->lingering)
 		return true;
+	/* a process that connects gets a summary: attempts add up exactly */
+	if (f->cn_attempts || f->cn_failures || f->syn_retrans || f->cn_addrnotavail)
+		return true;
 	for (int q = 0; q < LW_BPQ_MAX; q++)
 		if (f->q[q] >= LW_BP_ACTIVE_RATIO)
 			return true;
@@ -82,6 +94,10 @@ static void add(struct lw_interval *iv, const struct bp_fold *f)
 	iv->accept_overflows += f->accept_overflows;
 	iv->snd_wait_ns += f->snd_wait_ns;
 	iv->lingering += f->lingering;
+	iv->connect_attempts += f->cn_attempts;
+	iv->connect_failures += f->cn_failures;
+	iv->syn_retrans += f->syn_retrans;
+	iv->connect_addrnotavail += f->cn_addrnotavail;
 	iv->rcvq_max_ratio = maxd(iv->rcvq_max_ratio, f->q[LW_BPQ_RCV]);
 	iv->sndq_max_ratio = maxd(iv->sndq_max_ratio, f->q[LW_BPQ_SND]);
 	iv->acceptq_max_ratio = maxd(iv->acceptq_max_ratio, f->q[LW_BPQ_ACCEPT]);

@@ -40,6 +40,11 @@ struct lw_bp_remote_snap {
 struct lw_bp_state {
 	struct lw_bp_snap *prev;	/* last interval's snapshot, sorted by pid */
 	size_t nprev;
+	/* pids found gone at the last interval: their entries are deleted only
+	 * after this interval's read, which has what their sockets counted
+	 * between that read and their exit */
+	uint32_t *dying;
+	size_t ndying;
 };
 
 void lw_bp_state_free(struct lw_bp_state *st);

@@ -9,6 +9,7 @@ static const size_t event_size[LW_EV_TYPE_MAX] = {
 	[LW_EV_HERD] = sizeof(struct lw_herd_event),
 	[LW_EV_LT_HOT_LOOP] = sizeof(struct lw_hot_event),
 	[LW_EV_UNDRAINED_ET] = sizeof(struct lw_undrained_event),
+	[LW_EV_CONNECT] = sizeof(struct lw_cn_event),
 };
 
 int lw_decode(const void *data, size_t len, union lw_event_any *out)

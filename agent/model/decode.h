@@ -7,6 +7,7 @@
 #include "event.h"
 #include "loop.h"
 #include "backpressure.h"
+#include "connect.h"
 #include "ready.h"
 
 union lw_event_any {
@@ -16,6 +17,7 @@ union lw_event_any {
 	struct lw_herd_event herd;
 	struct lw_hot_event hot;
 	struct lw_undrained_event undrained;
+	struct lw_cn_event cn;
 };
 
 /* Copy a record into out after checking its type and size. Returns the

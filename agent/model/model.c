@@ -307,6 +307,10 @@ static void absorb(struct lw_totals *t, const struct lw_interval *iv)
 	t->undrained_et += iv->undrained_et;
 	t->drops += iv->drops;
 	t->retransmits += iv->retransmits;
+	t->connect_attempts += iv->connect_attempts;
+	t->connect_failures += iv->connect_failures;
+	t->connect_addrnotavail += iv->connect_addrnotavail;
+	t->syn_retrans += iv->syn_retrans;
 }
 
 void lw_model_end_interval(struct lw_model *m)

@@ -66,6 +66,11 @@ struct lw_interval {
 	double mem_seconds_to_limit;	/* < 0: not rising or no limit */
 	const struct lw_memcg_entry *memcg;	/* the memory cgroup that binds it;
 						 * NULL: none known */
+	/* connections made (bpf/connect.bpf.h, agent/model/storm.h, ports.h) */
+	uint64_t connect_attempts, connect_failures, syn_retrans, connect_addrnotavail;
+	uint64_t retry_storms;		/* storms it took part in */
+	double retry_storm;		/* their largest synchrony; 0: none */
+	double ports_max_ratio;		/* ephemeral ports in use of the range, its fullest tuple */
 	bool active;			/* anything seen: the process gets a summary */
 	bool incomplete;		/* events were lost this interval: event-based
 					 * counts may be short */
@@ -77,6 +82,7 @@ struct lw_totals {
 	double lag_sum_s;
 	uint64_t stalls_by_cause[LW_CAUSE_MAX];
 	uint64_t wakeups, futile, herds, undrained_et, drops, retransmits;
+	uint64_t connect_attempts, connect_failures, connect_addrnotavail, syn_retrans;
 };
 
 struct lw_proc {

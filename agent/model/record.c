@@ -138,3 +138,17 @@ void lw_event_rec_mem_growth(struct lw_event_rec *e, const struct timespec *now,
 	who(e, LW_REC_MEMORY_GROWTH, now, m->pid, 0);
 	e->u.mem = m;
 }
+
+void lw_event_rec_storm(struct lw_event_rec *e, const struct timespec *now,
+			const struct lw_storm *s)
+{
+	who(e, LW_REC_RETRY_STORM, now, s->pid, 0);
+	e->u.storm = s;
+}
+
+void lw_event_rec_ports(struct lw_event_rec *e, const struct timespec *now,
+			const struct lw_ports_event *p)
+{
+	who(e, LW_REC_PORTS, now, p->pid, 0);
+	e->u.ports = p;
+}

@@ -29,8 +29,10 @@
 #include "model/memsweep.h"
 #include "model/model.h"
 #include "model/open_stall.h"
+#include "model/ports.h"
 #include "model/readiness.h"
 #include "model/stall.h"
+#include "model/storm.h"
 #include "model/tier.h"
 
 enum lw_rec_type {
@@ -42,6 +44,8 @@ enum lw_rec_type {
 	LW_REC_ET_STARVED,
 	LW_REC_BACKPRESSURE,
 	LW_REC_MEMORY_GROWTH,
+	LW_REC_RETRY_STORM,
+	LW_REC_PORTS,		/* a backpressure line of queue "ports" */
 	LW_REC_ALERT,
 	LW_REC_MAX,
 };
@@ -65,6 +69,8 @@ struct lw_event_rec {
 		const struct lw_starved *starved;
 		const struct lw_bp_event *bp;
 		const struct lw_mem_growth_event *mem;
+		const struct lw_storm *storm;
+		const struct lw_ports_event *ports;
 		struct {
 			const struct lw_alert *al;
 			unsigned int sustain;	/* intervals it took, for the log line */
@@ -140,6 +146,11 @@ void lw_event_rec_starved(struct lw_event_rec *e, const struct timespec *now,
 			  const struct lw_starved *s);
 void lw_event_rec_bp(struct lw_event_rec *e, const struct timespec *now,
 		     const struct lw_bp_event *b);
+/* A retry storm and a ports warning of the tick (agent/model/storm.h, ports.h). */
+void lw_event_rec_storm(struct lw_event_rec *e, const struct timespec *now,
+			const struct lw_storm *s);
+void lw_event_rec_ports(struct lw_event_rec *e, const struct timespec *now,
+			const struct lw_ports_event *p);
 /* A memory_growth the sweep found (agent/model/memsweep.h). */
 void lw_event_rec_mem_growth(struct lw_event_rec *e, const struct timespec *now,
 			     const struct lw_mem_growth_event *m);

@@ -68,6 +68,17 @@ const struct lw_setting lw_settings[] = {
 	{ .section = "thresholds", .key = "retransmits_per_s", .type = LW_T_RATIO, .min = 0.001,
 	  .max = 1e9, .def = 10, .reload = true, ALERT(retransmits_per_s),
 	  .help = "retransmits alert: TCP retransmits a second at or above" },
+	/* a storm is clients in step: half of them within 20 ms, and enough of
+	 * them that a few clients starting together are not one */
+	{ .section = "thresholds", .key = "storm_sync_ratio", .type = LW_T_RATIO, .min = 0.01,
+	  .max = 1, .def = 0.5, .reload = true, ALERT(storm_sync_ratio),
+	  .help = "retry_storm: peak attempts in 20 ms per client at or above" },
+	{ .section = "thresholds", .key = "storm_min_clients", .type = LW_T_UINT, .min = 2,
+	  .max = 1000000, .def = 10, .reload = true, ALERT(storm_min_clients),
+	  .help = "retry_storm: only with at least this many clients" },
+	{ .section = "thresholds", .key = "ports_ratio", .type = LW_T_RATIO, .min = 0.01, .max = 1,
+	  .def = 0.9, .reload = true, ALERT(ports_ratio),
+	  .help = "ephemeral_ports: ports in use of ip_local_port_range at or above" },
 	{ .flag = "detail-release", .arg = "N", .section = "thresholds", .key = "detail_release",
 	  .type = LW_T_UINT, .min = 1, .max = 3600, .def = 5, .reload = true,
 	  .set_bit = LW_SET_DETAIL_RELEASE, OPT(detail_release),

@@ -192,7 +192,8 @@ static void lag_histogram(struct lw_prom *p, const struct lw_proc *pr, const str
 }
 
 enum counter {
-	C_WAKEUPS, C_FUTILE, C_HERDS, C_UNDRAINED, C_DROPS, C_RETRANSMITS, C_MAX,
+	C_WAKEUPS, C_FUTILE, C_HERDS, C_UNDRAINED, C_DROPS, C_RETRANSMITS, C_CONNECT_ATTEMPTS,
+	C_CONNECT_FAILURES, C_CONNECT_ADDRNOTAVAIL, C_MAX,
 };
 
 static const struct {
@@ -209,6 +210,12 @@ static const struct {
 		      "Packets dropped because a socket receive queue was full." },
 	[C_RETRANSMITS] = { "loopwatch_tcp_retransmits_total",
 			    "TCP segments retransmitted on the process's sockets." },
+	[C_CONNECT_ATTEMPTS] = { "loopwatch_connect_attempts_total",
+				 "TCP connection attempts (sockets entering SYN_SENT)." },
+	[C_CONNECT_FAILURES] = { "loopwatch_connect_failures_total",
+				 "TCP connection attempts refused, reset or timed out." },
+	[C_CONNECT_ADDRNOTAVAIL] = { "loopwatch_connect_addrnotavail_total",
+				     "TCP connection attempts that found no free ephemeral port (EADDRNOTAVAIL)." },
 };
 
 static uint64_t counter_value(const struct lw_proc *pr, enum counter c)
@@ -223,6 +230,9 @@ static uint64_t counter_value(const struct lw_proc *pr, enum counter c)
 	case C_UNDRAINED: return t->undrained_et + iv->undrained_et;
 	case C_DROPS: return t->drops + iv->drops;
 	case C_RETRANSMITS: return t->retransmits + iv->retransmits;
+	case C_CONNECT_ATTEMPTS: return t->connect_attempts + iv->connect_attempts;
+	case C_CONNECT_FAILURES: return t->connect_failures + iv->connect_failures;
+	case C_CONNECT_ADDRNOTAVAIL: return t->connect_addrnotavail + iv->connect_addrnotavail;
 	default: return 0;
 	}
 }

@@ -73,6 +73,15 @@ const char *lw_json_mem_growth(struct lw_json *j, const struct timespec *now,
 void lw_json_mem_fields(struct lw_json *j, const struct lw_interval *iv);
 void lw_table_mem_growth(FILE *out, const struct lw_mem_growth_event *e);
 
+/* Connections made: the retry_storm line, the ports warning, the summary's
+ * fields, the table's lines. */
+const char *lw_json_storm(struct lw_json *j, const struct timespec *now, const struct lw_storm *s);
+const char *lw_json_ports(struct lw_json *j, const struct timespec *now,
+			  const struct lw_ports_event *e);
+void lw_json_connect_fields(struct lw_json *j, const struct lw_interval *iv);
+void lw_table_storm(FILE *out, const struct lw_storm *s);
+void lw_table_ports(FILE *out, const struct lw_ports_event *e);
+
 /* The "alert" JSON line and the log line of a transition. */
 const char *lw_json_alert(struct lw_json *j, const struct timespec *now, const struct lw_alert *al);
 void lw_alert_describe(const struct lw_alert *al, unsigned int sustain, char *out, size_t len);

@@ -12,6 +12,8 @@ static const char *const units[LW_RULE_MAX] = {
 	[LW_RULE_HERD] = "ratio",
 	[LW_RULE_RETRANSMITS] = "per_s",
 	[LW_RULE_MEMORY_GROWTH] = "s",
+	[LW_RULE_RETRY_STORM] = "ratio",
+	[LW_RULE_EPHEMERAL_PORTS] = "ratio",
 };
 
 const char *lw_json_alert(struct lw_json *j, const struct timespec *now, const struct lw_alert *al)
@@ -69,6 +71,18 @@ void lw_alert_describe(const struct lw_alert *al, unsigned int sustain, char *ou
 		else
 			snprintf(what, sizeof(what), "resident memory no longer growing toward its limit");
 		break;
+	case LW_RULE_RETRY_STORM:
+		if (al->firing)
+			snprintf(what, sizeof(what),
+				 "connection retries in step: %.0f%% of its clients within 20 ms (threshold %.0f%%)",
+				 al->value * 100, al->threshold * 100);
+		else
+			snprintf(what, sizeof(what), "no retry storm");
+		break;
+	case LW_RULE_EPHEMERAL_PORTS:
+		snprintf(what, sizeof(what), "%.0f%% of ip_local_port_range in use to one remote (threshold %.0f%%)",
+			 al->value * 100, al->threshold * 100);
+		break;
 	default:
 		snprintf(what, sizeof(what), "value %.3f", al->value);
 		break;
@@ -76,7 +90,8 @@ void lw_alert_describe(const struct lw_alert *al, unsigned int sustain, char *ou
 	if (al->exited)
 		snprintf(out, len, "alert %s resolved: pid %u (%s) is gone", lw_rule_name(al->rule),
 			 al->pid, comm);
-	else if (al->rule == LW_RULE_MEMORY_GROWTH && al->firing)
+	else if ((al->rule == LW_RULE_MEMORY_GROWTH || al->rule == LW_RULE_RETRY_STORM ||
+		  al->rule == LW_RULE_EPHEMERAL_PORTS) && al->firing)
 		/* its run of rising intervals is the memory sweep's, not sustain */
 		snprintf(out, len, "alert %s firing: pid %u (%s) %s", lw_rule_name(al->rule),
 			 al->pid, comm, what);

@@ -110,6 +110,7 @@ const char *lw_json_summary(struct lw_json *j, const struct timespec *now,
 	lw_json_u64(j, "mem_pressure", iv->mem_pressure);
 	lw_json_u64(j, "sock_mem_kb", iv->sock_mem / 1024);
 	lw_json_mem_fields(j, iv);
+	lw_json_connect_fields(j, iv);
 	lw_json_obj_begin(j, "retransmits_by_remote");
 	for (unsigned int r = 0; r < iv->nretrans_remote; r++)
 		lw_json_u64(j, iv->retrans_remote[r].addr, iv->retrans_remote[r].count);

@@ -60,6 +60,12 @@ static void json_event(void *ctx, const struct lw_event_rec *e)
 	case LW_REC_MEMORY_GROWTH:
 		put(v, lw_json_mem_growth(j, &e->time, e->u.mem));
 		break;
+	case LW_REC_RETRY_STORM:
+		put(v, lw_json_storm(j, &e->time, e->u.storm));
+		break;
+	case LW_REC_PORTS:
+		put(v, lw_json_ports(j, &e->time, e->u.ports));
+		break;
 	case LW_REC_ALERT:
 		put(v, lw_json_alert(j, &e->time, e->u.alert.al));
 		break;

@@ -41,6 +41,12 @@ void lw_table_event(FILE *out, const struct lw_event_rec *e)
 	case LW_REC_MEMORY_GROWTH:
 		lw_table_mem_growth(out, e->u.mem);
 		break;
+	case LW_REC_RETRY_STORM:
+		lw_table_storm(out, e->u.storm);
+		break;
+	case LW_REC_PORTS:
+		lw_table_ports(out, e->u.ports);
+		break;
 	case LW_REC_ALERT:
 	case LW_REC_MAX:
 		/* alerts are log lines in this view (agent/views/view_alerts.c) */

@@ -160,4 +160,14 @@ for p in $paths; do
 		"($sum) as \$g | ${sent:-0} > 0 and ((\$g - ${sent:-0}) | fabs) <= 0.2 * ${sent:-0}" "$sum"
 	check "auto: $n: none charged to the receiver (pid $rpid)" "$j" \
 		"[.[] | select(.type==\"summary\" and .pid==${rpid:-0}) | .retransmits] | add // 0 | . == 0"
+
+	n=retry-storm
+	pid=$(fl auto $n ready .pid); port=$(fl auto $n ready .port); clients=$(fl auto $n ready .clients)
+	att=$(fl auto $n done .attempts); fail=$(fl auto $n done .failures)
+	sums="[.[] | select(.type==\"summary\" and .pid==${pid:-0})] | [(map(.connect_attempts) | add // 0), (map(.connect_failures) | add // 0)]"
+	check "auto: $n: connect_attempts and connect_failures of pid $pid are faultlab's $att and $fail" "$j" \
+		"($sums) == [${att:-0}, ${fail:-0}] and ${att:-0} > 0" "$sums"
+	ev="[.[] | select(.type==\"retry_storm\" and .remote==\"127.0.0.1:${port:-0}\")]"
+	check "auto: $n: retry_storm to port $port with the peak at 80 % of $clients clients or more" "$j" \
+		"$ev | any(.peak_20ms >= 0.8 * ${clients:-1} and .clients == ${clients:-0} and .pid == ${pid:-0})" "$ev"
 done

@@ -335,6 +335,46 @@ static void memory_growth_fires_with_its_event(void **state)
 	assert_string_equal(lw_rule_name(LW_RULE_MEMORY_GROWTH), "memory_growth");
 }
 
+/* retry_storm fires with the storm's interval; ephemeral_ports at the
+ * ports ratio or on any EADDRNOTAVAIL, at once; both resolve after sustain
+ * quiet intervals. */
+static void connect_rules_fire_at_once(void **state)
+{
+	struct lw_alert_cfg c;
+	struct lw_interval iv = { 0 };
+	struct lw_rule_input in;
+	struct lw_rule_sm sm = { 0 }, ps = { 0 };
+
+	(void)state;
+	lw_alert_cfg_defaults(&c, NULL);
+	assert_true(c.storm_sync_ratio == 0.5 && c.storm_min_clients == 10 && c.ports_ratio == 0.9);
+	lw_rule_input(LW_RULE_RETRY_STORM, &iv, &c, &in);
+	assert_false(in.over);
+	iv.retry_storms = 1;
+	iv.retry_storm = 0.96;
+	lw_rule_input(LW_RULE_RETRY_STORM, &iv, &c, &in);
+	assert_true(in.over && in.immediate && in.value == 0.96);
+	assert_true(lw_rule_step(&sm, &in, 3));
+	memset(&iv, 0, sizeof(iv));
+	lw_rule_input(LW_RULE_RETRY_STORM, &iv, &c, &in);
+	assert_false(lw_rule_step(&sm, &in, 3));
+	assert_false(lw_rule_step(&sm, &in, 3));
+	assert_true(lw_rule_step(&sm, &in, 3));
+	iv.ports_max_ratio = 0.85;
+	lw_rule_input(LW_RULE_EPHEMERAL_PORTS, &iv, &c, &in);
+	assert_false(in.over);
+	iv.ports_max_ratio = 0.9;
+	lw_rule_input(LW_RULE_EPHEMERAL_PORTS, &iv, &c, &in);
+	assert_true(in.over && in.immediate);
+	assert_true(lw_rule_step(&ps, &in, 3));
+	iv.ports_max_ratio = 0.1;
+	iv.connect_addrnotavail = 1;
+	lw_rule_input(LW_RULE_EPHEMERAL_PORTS, &iv, &c, &in);
+	assert_true(in.over);
+	assert_string_equal(lw_rule_name(LW_RULE_RETRY_STORM), "retry_storm");
+	assert_string_equal(lw_rule_name(LW_RULE_EPHEMERAL_PORTS), "ephemeral_ports");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -346,6 +386,7 @@ int main(void)
 		cmocka_unit_test(a_reused_pid_ends_the_old_alert),
 		cmocka_unit_test(other_rules_read_their_fields),
 		cmocka_unit_test(memory_growth_fires_with_its_event),
+		cmocka_unit_test(connect_rules_fire_at_once),
 		cmocka_unit_test(starved_connection_fires_at_once),
 		cmocka_unit_test(processes_are_independent_and_named),
 		cmocka_unit_test(json_line_has_the_design_fields),

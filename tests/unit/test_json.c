@@ -308,7 +308,7 @@ static void summary_line(void **state)
 		"\"snd_wait_ms\":2.250,\"mem_pressure\":14,\"sock_mem_kb\":64,"
 		"\"rss_kb\":40960,\"rss_growth_kb_per_s\":1024.500,"
 		"\"memcg\":\"/system.slice/nginx.service\",\"memcg_usage_kb\":49152,"
-		"\"memcg_limit_kb\":65536,\"memcg_oom_kills\":1,\"memcg_limit_hits\":17,"
+		"\"memcg_limit_kb\":65536,\"memcg_oom_kills\":1,\"memcg_limit_hits\":17,\"connect_attempts\":0,\"connect_failures\":0,\"connect_addrnotavail\":0,\"syn_retransmits\":0,\"retry_storms\":0,\"ports_max_ratio\":0.000,"
 		"\"retransmits_by_remote\":{\"10.0.0.2\":6,\"2001:db8::1\":2},"
 		"\"incomplete\":true}\n");
 }
@@ -343,7 +343,7 @@ static void summary_line_not_loops(void **state)
 		"\"snd_wait_ms\":2.250,\"mem_pressure\":14,\"sock_mem_kb\":64,"
 		"\"rss_kb\":0,\"rss_growth_kb_per_s\":0.000,\"memcg\":\"\","
 		"\"memcg_usage_kb\":0,\"memcg_limit_kb\":0,\"memcg_oom_kills\":0,"
-		"\"memcg_limit_hits\":0,\"retransmits_by_remote\":{},\"incomplete\":false}\n");
+		"\"memcg_limit_hits\":0,\"connect_attempts\":0,\"connect_failures\":0,\"connect_addrnotavail\":0,\"syn_retransmits\":0,\"retry_storms\":0,\"ports_max_ratio\":0.000,\"retransmits_by_remote\":{},\"incomplete\":false}\n");
 }
 
 static void herd_line(void **state)

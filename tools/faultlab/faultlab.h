@@ -40,6 +40,11 @@ struct fl_opts {
 	double limit_mb;
 	double grow_mb_s;
 	double stop_mb;
+	/* retry-storm, port-exhaust */
+	int clients;
+	bool jitter_full;
+	double down_ms;
+	int extra;
 };
 
 /* Scenario entry points; each returns the process exit status. */
@@ -52,6 +57,8 @@ int fl_run_lossy(const struct fl_opts *o);
 int fl_run_churn(const struct fl_opts *o);
 int fl_run_memgrow(const struct fl_opts *o);
 int fl_run_two_loops(const struct fl_opts *o);
+int fl_run_storm(const struct fl_opts *o);
+int fl_run_ports(const struct fl_opts *o);
 
 /* "ready"/"done" objects start with the same members in every scenario. */
 void fl_ready_begin(struct fl_json *j, const struct fl_opts *o);

@@ -22,7 +22,8 @@
 enum opt_id {
 	O_CAUSE, O_MS, O_EVERY, O_COUNT, O_THREADS, O_WORKERS, O_PROCESSES,
 	O_EXCLUSIVE, O_REUSEPORT, O_RATE, O_CHUNK, O_SEND, O_LIMIT_MB,
-	O_GROW_MB_S, O_STOP_MB, O_PRIVATE, O_DURATION, O_DELAY, O_HELP, O_VERSION, O_NR,
+	O_GROW_MB_S, O_STOP_MB, O_PRIVATE, O_CLIENTS, O_JITTER, O_DOWN_MS, O_EXTRA, O_DURATION,
+	O_DELAY, O_HELP, O_VERSION, O_NR,
 };
 
 #define BIT(x) (1u << (x))
@@ -46,6 +47,10 @@ static const struct option long_opts[] = {
 	{ "grow-mb-s",		required_argument, NULL, O_GROW_MB_S },
 	{ "stop-mb",		required_argument, NULL, O_STOP_MB },
 	{ "private",		required_argument, NULL, O_PRIVATE },
+	{ "clients",		required_argument, NULL, O_CLIENTS },
+	{ "jitter",		required_argument, NULL, O_JITTER },
+	{ "down-ms",		required_argument, NULL, O_DOWN_MS },
+	{ "extra",		required_argument, NULL, O_EXTRA },
 	{ "duration-s",		required_argument, NULL, O_DURATION },
 	{ "start-delay-ms",	required_argument, NULL, O_DELAY },
 	{ "help",		no_argument,	   NULL, O_HELP },
@@ -87,6 +92,8 @@ static const struct scenario scenarios[] = {
 	{ "lossy", fl_run_lossy, BIT(O_SEND) },
 	{ "churn", fl_run_churn, BIT(O_COUNT) | BIT(O_PROCESSES) },
 	{ "mem-grow", fl_run_memgrow, BIT(O_LIMIT_MB) | BIT(O_GROW_MB_S) | BIT(O_STOP_MB) },
+	{ "retry-storm", fl_run_storm, BIT(O_CLIENTS) | BIT(O_JITTER) | BIT(O_MS) | BIT(O_DOWN_MS) },
+	{ "port-exhaust", fl_run_ports, BIT(O_COUNT) | BIT(O_MS) | BIT(O_EVERY) | BIT(O_EXTRA) },
 };
 
 /* The stall loop's other wait calls; every other loop waits in epoll. */
@@ -200,6 +207,23 @@ static const char help_text[] =
 "      dies, keeps the cgroup 2.5 s more, removes it and prints the\n"
 "      cgroup's own counts (oom_kills, limit_hits, peak_kb). Needs root.\n"
 "      Default 60 s.\n"
+"  retry-storm [--clients N] [--jitter none|full] [--ms B] [--down-ms D]\n"
+"      N client threads (default 50) connect to a loopback port that\n"
+"      refuses (bound, not listening) for D ms (default 2000), then listens.\n"
+"      Each backs off exponentially from B ms (default 200, doubling up to\n"
+"      3.2 s): with --jitter none (default) exactly B * 2^k after its k-th\n"
+"      attempt, all starting together; with --jitter full a uniform random\n"
+"      wait in [0, B * 2^k] before every attempt, the first too. A new\n"
+"      socket per attempt; \"done\" has attempts, failures (refused plus\n"
+"      other errors) and connected. Default 10 s at most.\n"
+"  port-exhaust [--count N] [--ms H] [--every-ms P] [--extra E]\n"
+"      In a network namespace of its own, ip_local_port_range is set to N\n"
+"      ports (default 20, from 40000) and connections to 127.0.0.1:5000\n"
+"      take them: up to 90 % of the range, held H ms (default 2500), then\n"
+"      one every P ms (default 100) to the full range, then E more (default\n"
+"      3) that fail with EADDRNOTAVAIL. \"done\" has the wall-clock times\n"
+"      (ms since the epoch) of reaching 90 % and of the first EADDRNOTAVAIL,\n"
+"      and the counts. Needs root.\n"
 "  lossy [--send-s S]\n"
 "      Two network namespaces (lwfl-PID-tx/rx) joined by veth, nftables\n"
 "      drops 1 in 10 packets towards the receiver (a forked process); the\n"
@@ -296,6 +320,9 @@ static void defaults(struct fl_opts *o)
 	o->duration_ns = 5 * FL_NS_PER_S;
 	o->limit_mb = 64;
 	o->grow_mb_s = 4;
+	o->clients = 50;
+	o->down_ms = 2000;
+	o->extra = 3;
 }
 
 int main(int argc, char **argv)
@@ -379,6 +406,20 @@ int main(int argc, char **argv)
 			else
 				usage_error("--private: '%s' is not one of epoll, poll", optarg);
 			break;
+		case O_CLIENTS:
+			o.clients = parse_int(c, optarg, 1, 1024);
+			break;
+		case O_JITTER:
+			if (strcmp(optarg, "none") && strcmp(optarg, "full"))
+				usage_error("--jitter: '%s' is not one of none, full", optarg);
+			o.jitter_full = !strcmp(optarg, "full");
+			break;
+		case O_DOWN_MS:
+			o.down_ms = parse_num(c, optarg, 0, 600000);
+			break;
+		case O_EXTRA:
+			o.extra = parse_int(c, optarg, 0, 1000);
+			break;
 		case O_DURATION:
 			o.duration_ns = parse_num(c, optarg, 0.001, 86400) * FL_NS_PER_S;
 			o.has_duration = true;
@@ -416,6 +457,20 @@ int main(int argc, char **argv)
 	if (o.exclusive && o.reuseport)
 		usage_error("--exclusive and --reuseport exclude each other");
 	o.scenario = sc->name;
+	/* the defaults of the scenarios that read shared options otherwise */
+	if (!strcmp(name, "retry-storm")) {
+		if (!(seen & BIT(O_MS)))
+			o.ms = 200;
+		if (!(seen & BIT(O_DURATION)))
+			o.duration_ns = 10 * FL_NS_PER_S;
+	} else if (!strcmp(name, "port-exhaust")) {
+		if (!(seen & BIT(O_MS)))
+			o.ms = 2500;
+		if (!(seen & BIT(O_EVERY)))
+			o.every_ms = 100;
+		if (!(seen & BIT(O_COUNT)))
+			o.count = 20;
+	}
 
 	fl_report_init();
 	fl_signals_init();
