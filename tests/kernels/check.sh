@@ -170,4 +170,16 @@ for p in $paths; do
 	ev="[.[] | select(.type==\"retry_storm\" and .remote==\"127.0.0.1:${port:-0}\")]"
 	check "auto: $n: retry_storm to port $port with the peak at 80 % of $clients clients or more" "$j" \
 		"$ev | any(.peak_20ms >= 0.8 * ${clients:-1} and .clients == ${clients:-0} and .pid == ${pid:-0})" "$ev"
+
+	# the namespace's ip_local_port_range is read from the socket, whose
+	# layout 6.3 changed
+	n=port-exhaust
+	pid=$(fl auto $n ready .pid); nports=$(fl auto $n ready .ports)
+	eaddr=$(fl auto $n done .addrnotavail)
+	ev="[.[] | select(.type==\"backpressure\" and .queue==\"ports\" and .pid==${pid:-0})]"
+	check "auto: $n: a ports line at 90 % or more of the $nports-port range" "$j" \
+		"$ev | length >= 1 and all(.limit == ${nports:-0} and .ratio >= 0.9 and .remote == \"127.0.0.1:5000\")" "$ev"
+	sum="[.[] | select(.type==\"summary\" and .pid==${pid:-0}) | .connect_addrnotavail] | add // 0"
+	check "auto: $n: every EADDRNOTAVAIL counted ($eaddr)" "$j" \
+		"($sum) == ${eaddr:-0} and ${eaddr:-0} > 0" "$sum"
 done

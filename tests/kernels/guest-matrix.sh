@@ -50,6 +50,7 @@ for p in ${LW_PATHS:-auto}; do
 			scenario "$p" accept-overflow accept-overflow --start-delay-ms 1500 --duration-s 2
 			scenario "$p" lossy lossy --start-delay-ms 1500 --send-s 2 --duration-s 4
 			scenario "$p" retry-storm retry-storm --clients 20 --down-ms 1500
+			scenario "$p" port-exhaust port-exhaust
 		fi
 		# one more interval, so every count is in a full summary
 		sleep 1.5
