@@ -45,9 +45,11 @@ agent_start detect --detect loop --no-stacks -p "$c" || exit 0
 ids=$(prog_ids "$AGENT_PID")
 wait "${FL_PIDS[@]}" 2>/dev/null
 agent_stop
-# eight on the syscall tracepoints, four where fentry or kprobes hook do_epoll_wait
+# eight on the syscall tracepoints, four where fentry or kprobes hook
+# do_epoll_wait; and ten for the other waits (poll, ppoll, select, pselect6,
+# io_uring_enter: entry and return), whatever the path
 path=$(v detect '[.[] | select(.type=="start") | .hooks][0]')
-want=$([ "$path" = '"tracepoint"' ] && echo 8 || echo 4)
+want=$([ "$path" = '"tracepoint"' ] && echo 18 || echo 14)
 check "--detect loop attaches the $want loop-lag programs of the $path path only ($ids)" \
 	grep -q "attached $want probes" "$T/detect.err"
 check "--detect loop still reports the stalls" q detect \
