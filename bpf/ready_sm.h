@@ -228,10 +228,15 @@ LW_RD_INLINE void lw_rd_reg_resolve(__u32 pid, __s32 epfd, struct lw_rd_reg *reg
 	LW_RD_UPDATE(&ready_regs, &k, reg);
 }
 
+/* A herd wastes wake-ups: two or more loop threads woken for one event and
+ * at least one of them for nothing. Threads that each found work (a second
+ * connection arriving with the first) are no herd. */
+#define LW_RD_IS_HERD(s) ((s)->ev_woken >= LW_RD_HERD_MIN && (s)->ev_futile > 0)
+
 /* One woken thread is done with its event; the last one out reports it. */
 LW_RD_INLINE void lw_rd_event_put(struct lw_rd_sock *s, __u64 sk)
 {
-	if (__sync_fetch_and_add(&s->ev_pending, -1) == 1 && s->ev_woken >= LW_RD_HERD_MIN)
+	if (__sync_fetch_and_add(&s->ev_pending, -1) == 1 && LW_RD_IS_HERD(s))
 		lw_rd_emit_herd(s, sk);
 }
 
@@ -328,7 +333,7 @@ LW_RD_INLINE void lw_rd_waking(struct lw_rd_thread *t, struct lw_rd_cur *c, __u6
 		return;
 	if (s->ev_ts != c->ts) {
 		/* a new event; one still open on another CPU is reported as is */
-		if (s->ev_pending > 0 && s->ev_woken >= LW_RD_HERD_MIN)
+		if (s->ev_pending > 0 && LW_RD_IS_HERD(s))
 			lw_rd_emit_herd(s, sk);
 		s->ev_ts = c->ts;
 		s->ev_woken = 0;

@@ -443,6 +443,32 @@ static void herd_across_processes(void **state)
 	assert_string_equal(herds[0].hdr.comm, "srv201");
 }
 
+/* Two threads woken for one event, and each takes a connection (a second
+ * one arrived with the first): no wake-up was wasted, so no herd. */
+static void every_woken_thread_served_is_no_herd(void **state)
+{
+	struct th t[2];
+
+	(void)state;
+	open_sock(&procs[0], 5, SK_L, LW_RD_TCP_LISTEN, 8080, 0);
+	for (int i = 0; i < 2; i++) {
+		th_init(&t[i], &procs[0], 100, 101 + i);
+		ctl(&procs[0], 100, 10 + i, LW_EPOLL_CTL_ADD, 5, LW_EPOLLIN, 0xabc0 + i);
+		enter(&t[i], 10 + i, -1);
+	}
+	data_ready(0, SK_L);
+	wake(&t[0], 0);
+	wake(&t[1], 0);
+	switch_out(0, NULL);
+	ret1(&t[0], 0xabc0);
+	lw_rd_accept(&t[0].t, 5, 7, now);
+	ret1(&t[1], 0xabc1);
+	lw_rd_accept(&t[1].t, 5, 8, now);
+	switch_out(1, NULL);
+	assert_int_equal(sock(SK_L)->ev_woken, 2);
+	assert_int_equal(nherds, 0);
+}
+
 /* EPOLLEXCLUSIVE or SO_REUSEPORT: one thread woken, it takes the connection. */
 static void single_wakeup_is_no_herd(void **state)
 {
@@ -1193,6 +1219,7 @@ int main(void)
 		cmocka_unit_test_setup(herd_shared_listener, setup),
 		cmocka_unit_test_setup(herd_reported_by_last_thread, setup),
 		cmocka_unit_test_setup(herd_across_processes, setup),
+		cmocka_unit_test_setup(every_woken_thread_served_is_no_herd, setup),
 		cmocka_unit_test_setup(single_wakeup_is_no_herd, setup),
 		cmocka_unit_test_setup(wakeup_charged_only_to_watched_recent_event, setup),
 		cmocka_unit_test_setup(wakeup_racing_with_sleep, setup),
