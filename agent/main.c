@@ -440,17 +440,25 @@ static void fold_connect(struct agent *a, uint64_t epoch)
 	}
 }
 
-/* Records the kernel could not queue this interval: counted, never silent. */
+/* Records the kernel could not queue this interval, and program runs it
+ * skipped: counted, never silent. */
 static void count_lost(struct agent *a)
 {
 	uint64_t lost = lw_probes_stat(&a->probes, LW_STAT_EVENTS_LOST);
+	const char *most;
 
 	a->model.lost_events = lost - a->lost_seen;
 	a->lost_seen = lost;
-	if (!a->model.lost_events)
+	a->model.missed_runs = lw_probes_missed(&a->probes, &most);
+	if (a->model.lost_events)
+		lw_warn("%llu events lost this interval: the ring buffer was full; event counts are incomplete",
+			(unsigned long long)a->model.lost_events);
+	if (a->model.missed_runs)
+		lw_warn("the kernel skipped %llu run%s of loopwatch's programs this interval, most of %s (it fired again on a CPU where it was already running); event counts are incomplete",
+			(unsigned long long)a->model.missed_runs, a->model.missed_runs == 1 ? "" : "s",
+			most ? most : "?");
+	if (!a->model.lost_events && !a->model.missed_runs)
 		return;
-	lw_warn("%llu events lost this interval: the ring buffer was full; event counts are incomplete",
-		(unsigned long long)a->model.lost_events);
 	for (size_t i = 0; i < a->model.nprocs; i++)
 		a->model.procs[i]->iv.incomplete = true;
 }
@@ -541,6 +549,7 @@ static const struct lw_interval_rec *close_record(struct agent *a, size_t thread
 
 	st->events = a->model.events;
 	st->lost_events = a->model.lost_events;
+	st->missed_runs = a->model.missed_runs;
 	st->cpu_pct = lw_selfstat_cpu_pct(&a->self);
 	st->cpu_ns = a->self.last_cpu_ns;
 	st->rss_kb = lw_selfstat_rss_kb();

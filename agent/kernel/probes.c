@@ -860,6 +860,8 @@ void lw_probes_stop(struct lw_probes *p)
 	}
 	destroy_links(p);
 	loopwatch_bpf__destroy(p->skel);
+	free(p->missed_seen);
+	p->missed_seen = NULL;
 	p->rb = NULL;
 	p->skel = NULL;
 }

@@ -44,6 +44,8 @@ struct lw_probes {
 	uint32_t families, asked;
 	char family_why[LW_FAMILIES][LW_WHY_LEN];
 	char kernel[65];
+	uint64_t *missed_seen;	/* each program's recursion misses, last read */
+	size_t nmissed;
 };
 
 /* Returns 0, or a negative errno after logging one line that names what is
@@ -65,5 +67,8 @@ void lw_probes_set_stall_ms(struct lw_probes *p, unsigned int ms);
 int lw_probes_read_threads(struct lw_probes *p, struct lw_thread_snap **out, size_t *n);
 /* Kernel-side counter summed over CPUs (enum lw_stat). */
 uint64_t lw_probes_stat(struct lw_probes *p, unsigned int idx);
+/* Program runs the kernel skipped since the last call (agent/kernel/
+ * probes_missed.c); *most names the program that missed the most, or NULL. */
+uint64_t lw_probes_missed(struct lw_probes *p, const char **most);
 
 #endif

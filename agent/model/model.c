@@ -340,6 +340,8 @@ void lw_model_end_interval(struct lw_model *m)
 	m->nkinds = 0;
 	m->events_total += m->events;
 	m->lost_total += m->lost_events;
+	m->missed_total += m->missed_runs;
 	m->events = 0;
 	m->lost_events = 0;
+	m->missed_runs = 0;
 }

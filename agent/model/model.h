@@ -129,7 +129,8 @@ struct lw_model {
 	struct lw_thread_snap *prev;	/* last interval's snapshot, sorted by tid */
 	size_t nprev;
 	uint64_t events, lost_events;	/* this interval */
-	uint64_t events_total, lost_total;
+	uint64_t missed_runs;		/* program runs the kernel skipped, this interval */
+	uint64_t events_total, lost_total, missed_total;
 	/* does a pid still exist? replaced in tests */
 	bool (*pid_alive)(uint32_t pid, uint64_t start_time);
 	/* Recognises runtimes (lw_rt_classify() on rt_cache in the agent);

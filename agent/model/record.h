@@ -81,6 +81,7 @@ struct lw_event_rec {
 /* The agent's own cost and the state it holds. */
 struct lw_agent_stats {
 	uint64_t events, lost_events;
+	uint64_t missed_runs;		/* program runs the kernel skipped */
 	double cpu_pct;
 	uint64_t cpu_ns;		/* all the CPU time the agent has used */
 	uint64_t rss_kb;

@@ -474,6 +474,10 @@ const char *lw_prom_render(struct lw_prom *p, const struct lw_model *m,
 	       "Records the kernel could not queue to the agent (ring buffer full).");
 	putf(p, "loopwatch_events_lost_total");
 	count(p, m->lost_total + m->lost_events);
+	family(p, "loopwatch_probe_runs_missed_total", "counter",
+	       "Runs of the agent's programs the kernel skipped (fired again on a CPU where one was running).");
+	putf(p, "loopwatch_probe_runs_missed_total");
+	count(p, m->missed_total + m->missed_runs);
 
 	free(idx);
 	free(lab);

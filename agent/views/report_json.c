@@ -149,6 +149,7 @@ const char *lw_json_agent(struct lw_json *j, const struct timespec *now,
 	lw_json_begin(j, "agent", now);
 	lw_json_u64(j, "events", a->events);
 	lw_json_u64(j, "lost_events", a->lost_events);
+	lw_json_u64(j, "missed_runs", a->missed_runs);
 	lw_json_num(j, "cpu_pct", a->cpu_pct);
 	lw_json_u64(j, "rss_kb", a->rss_kb);
 	lw_json_u64(j, "threads", a->threads);

@@ -33,7 +33,8 @@ void lw_table_interval(FILE *out, const struct lw_model *m, const struct lw_agen
 	localtime_r(&now, &tm);
 	strftime(t, sizeof(t), "%H:%M:%S", &tm);
 	fprintf(out, "\n%s  events %llu  lost %llu  agent cpu %.1f%%  rss %llu kB\n", t,
-		(unsigned long long)a->events, (unsigned long long)a->lost_events, a->cpu_pct,
+		(unsigned long long)a->events,
+		(unsigned long long)(a->lost_events + a->missed_runs), a->cpu_pct,
 		(unsigned long long)a->rss_kb);
 	fprintf(out, "%8s %-15s %5s %8s %9s %9s %9s %6s %7s %6s\n", "PID", "COMM", "LOOPS", "ITERS",
 		"P50_MS", "P99_MS", "MAX_MS", "STALLS", "WAKEUPS", "FUTILE");

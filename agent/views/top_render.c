@@ -78,7 +78,7 @@ static void draw_header(const struct lw_top_state *s, struct lw_grid *g)
 	put_line(g, 0, line, LW_GRID_BOLD);
 	snprintf(line, sizeof(line),
 		 "loops tracked %u  processes %zu  events/s %.1f  lost %llu (total %llu)  alerts firing %u  agent cpu %.1f%%  rss %llu MB",
-		 s->loops, s->nrows, eps, (unsigned long long)s->st.lost_events,
+		 s->loops, s->nrows, eps, (unsigned long long)(s->st.lost_events + s->st.missed_runs),
 		 (unsigned long long)s->lost_total, s->firing, s->st.cpu_pct,
 		 (unsigned long long)s->st.rss_kb / 1024);
 	put_line(g, 1, line, s->firing ? LW_GRID_ALERT : 0);

@@ -364,7 +364,9 @@ void lw_top_state_interval(struct lw_top_state *s, const struct lw_interval_rec 
 		localtime_r(&now, &tm);
 		strftime(s->when, sizeof(s->when), "%H:%M:%S", &tm);
 		s->st = r->agent;
-		s->lost_total = r->model->lost_total + r->model->lost_events;
+		/* skipped program runs are events lost as much as dropped records */
+		s->lost_total = r->model->lost_total + r->model->lost_events +
+				r->model->missed_total + r->model->missed_runs;
 		s->firing = r->alerts ? r->alerts->firing : 0;
 		take_rows(s, r, secs);
 		take_threads(s, r, secs);

@@ -161,12 +161,23 @@ for p in $paths; do
 	check "auto: $n: none charged to the receiver (pid $rpid)" "$j" \
 		"[.[] | select(.type==\"summary\" and .pid==${rpid:-0}) | .retransmits] | add // 0 | . == 0"
 
+	# Connection counts are exact but for program runs the kernel skipped
+	# and said so (missed_runs: under TCG, 7.3 skips a few percent of
+	# sock_state's runs): each loses at most one count, none adds one.
+	# missed PID: the runs skipped from the first to the last interval with
+	# a summary of PID (an interval's agent line and summaries share a time).
+	missed() {
+		echo "([.[] | select(.type==\"summary\" and .pid==${1:-0}) | .time] | [min, max]) as [\$t0, \$t1] |
+		      [.[] | select(.type==\"agent\" and .time >= \$t0 and .time <= \$t1) | .missed_runs // 0] | add // 0"
+	}
 	n=retry-storm
 	pid=$(fl auto $n ready .pid); port=$(fl auto $n ready .port); clients=$(fl auto $n ready .clients)
+	missed=$(missed "$pid")
 	att=$(fl auto $n done .attempts); fail=$(fl auto $n done .failures)
 	sums="[.[] | select(.type==\"summary\" and .pid==${pid:-0})] | [(map(.connect_attempts) | add // 0), (map(.connect_failures) | add // 0)]"
-	check "auto: $n: connect_attempts and connect_failures of pid $pid are faultlab's $att and $fail" "$j" \
-		"($sums) == [${att:-0}, ${fail:-0}] and ${att:-0} > 0" "$sums"
+	check "auto: $n: connect_attempts and connect_failures of pid $pid are faultlab's $att and $fail, less at most the runs the kernel skipped" "$j" \
+		"($sums) as [\$a, \$f] | ${att:-0} > 0 and \$a <= ${att:-0} and \$f <= ${fail:-0} and (${att:-0} - \$a) + (${fail:-0} - \$f) <= $missed" \
+		"($sums) + [$missed]"
 	ev="[.[] | select(.type==\"retry_storm\" and .remote==\"127.0.0.1:${port:-0}\")]"
 	check "auto: $n: retry_storm to port $port with the peak at 80 % of $clients clients or more" "$j" \
 		"$ev | any(.peak_20ms >= 0.8 * ${clients:-1} and .clients == ${clients:-0} and .pid == ${pid:-0})" "$ev"
@@ -180,6 +191,7 @@ for p in $paths; do
 	check "auto: $n: a ports line at 90 % or more of the $nports-port range" "$j" \
 		"$ev | length >= 1 and all(.limit == ${nports:-0} and .ratio >= 0.9 and .remote == \"127.0.0.1:5000\")" "$ev"
 	sum="[.[] | select(.type==\"summary\" and .pid==${pid:-0}) | .connect_addrnotavail] | add // 0"
-	check "auto: $n: every EADDRNOTAVAIL counted ($eaddr)" "$j" \
-		"($sum) == ${eaddr:-0} and ${eaddr:-0} > 0" "$sum"
+	missed=$(missed "$pid")
+	check "auto: $n: every EADDRNOTAVAIL counted ($eaddr), less at most the runs the kernel skipped" "$j" \
+		"($sum) as \$g | ${eaddr:-0} > 0 and \$g <= ${eaddr:-0} and ${eaddr:-0} - \$g <= $missed" "[$sum, $missed]"
 done

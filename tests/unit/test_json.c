@@ -149,7 +149,7 @@ static void start_line_has_the_contract_fields(void **state)
 
 static void agent_line_has_the_contract_fields(void **state)
 {
-	struct lw_agent_stats st = { .events = 12, .lost_events = 1, .cpu_pct = 0.25,
+	struct lw_agent_stats st = { .events = 12, .lost_events = 1, .missed_runs = 4, .cpu_pct = 0.25,
 				     .cpu_ns = 5, .rss_kb = 6100, .threads = 3, .procs = 2,
 				     .threads_dropped = 0 };
 	struct lw_json j = { 0 };
@@ -160,7 +160,7 @@ static void agent_line_has_the_contract_fields(void **state)
 	line = lw_json_agent(&j, &ts, &st);
 	assert_non_null(line);
 	assert_string_equal(line, "{\"type\":\"agent\",\"time\":\"1970-01-01T00:00:00.000Z\","
-				  "\"events\":12,\"lost_events\":1,\"cpu_pct\":0.250,\"rss_kb\":6100,"
+				  "\"events\":12,\"lost_events\":1,\"missed_runs\":4,\"cpu_pct\":0.250,\"rss_kb\":6100,"
 				  "\"threads\":3,\"procs\":2,\"threads_dropped\":0}\n");
 	lw_json_free(&j);
 }
@@ -182,7 +182,7 @@ static void agent_line_shows_the_detail_tier(void **state)
 	line = lw_json_agent(&j, &ts, &st);
 	assert_non_null(line);
 	assert_string_equal(line, "{\"type\":\"agent\",\"time\":\"1970-01-01T00:00:00.000Z\","
-				  "\"events\":1,\"lost_events\":0,\"cpu_pct\":0.000,\"rss_kb\":0,"
+				  "\"events\":1,\"lost_events\":0,\"missed_runs\":0,\"cpu_pct\":0.000,\"rss_kb\":0,"
 				  "\"threads\":0,\"procs\":0,\"threads_dropped\":0,"
 				  "\"detail\":{\"mode\":\"on demand\",\"engaged\":true,"
 				  "\"triggers\":\"queue,stall\",\"pids\":\"41,42\",\"engaged_s\":2.250,"
