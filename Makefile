@@ -78,17 +78,20 @@ deps:
 deps-test:
 	$(Q)tools/install-deps.sh test
 
+# The builds use every core: on CI's two they take half the time.
+JOBS := -j$(shell nproc 2>/dev/null || echo 2)
+
 # `make run ARGS="-p 1234 --json"` passes options through.
 run: deps
-	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory $(JOBS) all
 	$(BUILD)/loopwatch $(ARGS)
 
 # The sanitizer build joins every plain test run: its unit tests and the
 # end-to-end scripts that exercise the agent's own code paths run against it.
 test: deps-test
-	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory $(JOBS) all
 ifneq ($(SAN),1)
-	$(Q)$(MAKE) --no-print-directory SAN=1 all
+	$(Q)$(MAKE) --no-print-directory $(JOBS) SAN=1 all
 	$(Q)BUILD=$(BUILD) SAN_BUILD=build-san tests/run.sh
 else
 	$(Q)BUILD=$(BUILD) LW_MATRIX=0 tests/run.sh

@@ -49,7 +49,7 @@ run_fuzz() {
 }
 
 run_e2e() {
-	local s out p f rc
+	local s out p f rc t0
 	if [ "$(id -u)" -ne 0 ]; then
 		echo "e2e: must run as root (loads BPF programs)"
 		failed=$((failed + 1))
@@ -58,11 +58,14 @@ run_e2e() {
 	for s in tests/e2e/test_*.sh; do
 		[ -n "$filter" ] && [[ $s != *"$filter"* ]] && continue
 		echo "== $s"
+		t0=$SECONDS
 		# one end-to-end script at a time on this host: they load probes,
 		# pin CPUs and measure latency, and must not disturb each other
 		out=$(flock /tmp/loopwatch-e2e.lock timeout 300 bash "$s" 2>&1)
 		rc=$?
 		echo "$out" | grep -E '^(ok|not ok|#) '
+		# where the run's time goes: make test is kept under 25 minutes
+		echo "# ${s##*/}: $((SECONDS - t0)) s"
 		p=$(echo "$out" | grep -c '^ok ')
 		f=$(echo "$out" | grep -c '^not ok ')
 		if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
