@@ -2,10 +2,10 @@
 /*
  * Program runs the kernel skipped. A tracing program that fires while it is
  * already running on that CPU is not run again: the kernel counts a
- * recursion miss instead (since 5.12). Since tracepoint programs became
- * preemptible, a task that hits the program's tracepoint after preempting
- * another one inside it is such a miss too. Each skipped run is an event
- * the detections never saw, so it is reported like a lost record.
+ * recursion miss instead (since 5.12): an interrupt inside it, or on a
+ * preemptible kernel a task that preempted the one inside it, hitting the
+ * same hook. Each skipped run is an event the detections never saw, so it
+ * is reported like a lost record.
  */
 #include <stdlib.h>
 #include <string.h>
