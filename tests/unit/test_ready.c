@@ -386,12 +386,10 @@ static void herd_shared_listener(void **state)
 	assert_int_equal(nherds, 1);
 }
 
-/* The waker finishes first; the last woken thread to resolve reports. */
-static void herd_reported_by_last_thread(void **state)
+/* Two threads of one process, each on its own epoll instance holding
+ * listener fd 5, both woken by one connection; the waker has switched out. */
+static void two_woken_on_listener(struct th t[2])
 {
-	struct th t[2];
-
-	(void)state;
 	open_sock(&procs[0], 5, SK_L, LW_RD_TCP_LISTEN, 8080, 0);
 	for (int i = 0; i < 2; i++) {
 		th_init(&t[i], &procs[0], 100, 101 + i);
@@ -402,6 +400,15 @@ static void herd_reported_by_last_thread(void **state)
 	wake(&t[0], 0);
 	wake(&t[1], 0);
 	switch_out(0, NULL);
+}
+
+/* The waker finishes first; the last woken thread to resolve reports. */
+static void herd_reported_by_last_thread(void **state)
+{
+	struct th t[2];
+
+	(void)state;
+	two_woken_on_listener(t);
 	assert_int_equal(nherds, 0);
 	ret1(&t[1], 0xabc1);
 	lw_rd_accept(&t[1].t, 5, 7, now);
@@ -450,16 +457,7 @@ static void every_woken_thread_served_is_no_herd(void **state)
 	struct th t[2];
 
 	(void)state;
-	open_sock(&procs[0], 5, SK_L, LW_RD_TCP_LISTEN, 8080, 0);
-	for (int i = 0; i < 2; i++) {
-		th_init(&t[i], &procs[0], 100, 101 + i);
-		ctl(&procs[0], 100, 10 + i, LW_EPOLL_CTL_ADD, 5, LW_EPOLLIN, 0xabc0 + i);
-		enter(&t[i], 10 + i, -1);
-	}
-	data_ready(0, SK_L);
-	wake(&t[0], 0);
-	wake(&t[1], 0);
-	switch_out(0, NULL);
+	two_woken_on_listener(t);
 	ret1(&t[0], 0xabc0);
 	lw_rd_accept(&t[0].t, 5, 7, now);
 	ret1(&t[1], 0xabc1);
