@@ -223,9 +223,18 @@ static bool on_ready_event(struct agent *a, int type, const union lw_event_any *
 		lw_rd_on_hot(&a->ready, &a->model, &ev->hot);
 		lw_event_rec_hot(e, now, &ev->hot);
 	} else {
-		if (!lw_rd_on_undrained(&a->ready, &a->model, &ev->undrained))
+		struct lw_undrained_event u = ev->undrained;
+
+		/* the sweep's find names the epoll instance, not its thread */
+		if (u.ep_file) {
+			uint32_t tid = lw_probes_home_tid(&a->probes, u.hdr.pid, u.ep_file);
+
+			if (tid)
+				u.hdr.tid = tid;
+		}
+		if (!lw_rd_on_undrained(&a->ready, &a->model, &u))
 			return false;
-		lw_event_rec_undrained(e, now, &ev->undrained);
+		lw_event_rec_undrained(e, now, &u);
 		arm_starve(a);
 	}
 	return true;
@@ -528,6 +537,7 @@ static void switch_tier(struct agent *a)
 		return;
 	if (!want) {
 		lw_probes_detail(&a->probes, false);
+		lw_probes_ready_forget(&a->probes);
 		lw_info("detail tier released after %u quiet intervals (%.1f s engaged in all)",
 			a->tier.release_after, lw_tier_seconds(&a->tier, now));
 		return;
@@ -536,6 +546,7 @@ static void switch_tier(struct agent *a)
 		lw_tier_failed(&a->tier, now);
 		return;
 	}
+	lw_probes_ready_seed(&a->probes, &a->opt);
 	lw_info("detail tier engaged for pid %u%s (%s%s)", pids[0], npids > 1 ? " and others" : "",
 		lw_trigger_name((unsigned int)__builtin_ctz(trig)),
 		trig & (trig - 1) ? " and more" : "");
@@ -846,8 +857,9 @@ int main(int argc, char **argv)
 		return EXIT_HOST;
 	}
 	lw_bp_start(&a.probes);
-	lw_probes_ready_seed(&a.probes, &a.opt);
 	start_tier(&a);
+	if (a.probes.detail_on)
+		lw_probes_ready_seed(&a.probes, &a.opt);
 	log_start(&a);
 	if (setup_loop(&a)) {
 		cleanup(&a);
@@ -855,9 +867,9 @@ int main(int argc, char **argv)
 	}
 	lw_selfstat_init(&a.self);
 	if (a.tier.mode == LW_TIER_NONE)
-		snprintf(cerr, sizeof(cerr), "no per-packet detail");
+		snprintf(cerr, sizeof(cerr), "no detail tier");
 	else
-		snprintf(cerr, sizeof(cerr), "%u per-packet ones %s", a.probes.ndetail,
+		snprintf(cerr, sizeof(cerr), "%u more %s", a.probes.ndetail,
 			 a.tier.mode == LW_TIER_FORCED ? "attached for good (--detect)" :
 							 "for the detail on demand");
 	/* the kernel stacks' names, before the privileges that show them go */

@@ -288,26 +288,45 @@ static __always_inline void bp_sample_snd(const struct sock *sk, struct lw_bp_so
  * entry check sees this only at a wait call after a hand-over, which such a
  * socket never gets again; a socket stuck before the detail tier engaged
  * would go unreported. So the sweep opens the episode (undrained_et), and
- * the agent's starvation watch takes it from there, as for any other. */
+ * the agent's starvation watch takes it from there, as for any other.
+ * Whether an epoll instance holds it edge-triggered is read from the
+ * socket's file, as the kernel has it now: epoll_ctl is watched only while
+ * the detail tier is engaged. Which of the process's threads waits on that
+ * instance is for the agent to find (ep_file): the record's tid is the pid. */
 static __always_inline void bp_still_et(const struct sock *sk, const struct lw_bp_sock *s)
 {
-	__u64 key = (__u64)sk;
-	struct lw_rd_sock *rs = bpf_map_lookup_elem(&ready_socks, &key);
+	__u64 key = (__u64)sk, ep_file;
+	struct lw_rd_sock fresh = {}, *rs;
 	struct lw_undrained_event *e;
+	struct epitem *epi;
 	__u32 left;
 
-	if (!rs || !rs->et || rs->und_reported || s->fd < 0)
+	if (s->fd < 0)
 		return;
+	rs = bpf_map_lookup_elem(&ready_socks, &key);
+	if (rs && rs->und_reported)
+		return;
+	epi = lw_file_epitem(BPF_CORE_READ(sk, sk_socket, file), 0,
+			     LW_EPOLLIN | LW_EPOLLET | LW_EPOLLONESHOT, LW_EPOLLIN | LW_EPOLLET);
+	if (!epi)
+		return;
+	ep_file = (__u64)BPF_CORE_READ(epi, ep, file);
 	left = lw_rd_unread(key);
 	if (!left)
 		return;
+	if (!rs) {
+		fresh.kind = LW_RD_TCP;
+		rs = bpf_map_lookup_or_try_init(&ready_socks, &key, &fresh);
+		if (!rs)
+			return;
+	}
 	rs->und_ts = bpf_ktime_get_ns();
 	rs->und_bytes = left;
 	rs->und_pid = s->pid;
-	rs->und_tid = rs->reg_tid ? rs->reg_tid : s->pid;
+	rs->und_tid = 0;
 	rs->und_fd = s->fd;
 	rs->und_reported = 1;
-	e = lw_event_reserve(sizeof(*e), LW_EV_UNDRAINED_ET, s->pid, rs->und_tid, s->comm);
+	e = lw_event_reserve(sizeof(*e), LW_EV_UNDRAINED_ET, s->pid, s->pid, s->comm);
 	if (!e)
 		return;
 	e->sk = key;
@@ -315,6 +334,7 @@ static __always_inline void bp_still_et(const struct sock *sk, const struct lw_b
 	e->bytes_left = left;
 	lw_rd_sk_ports(key, &e->lport, &e->rport);
 	e->pad = 0;
+	e->ep_file = ep_file;
 	bpf_ringbuf_submit(e, 0);
 }
 

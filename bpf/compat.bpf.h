@@ -127,4 +127,34 @@ static __always_inline void lw_net_port_range(const struct net *net, __u32 *lo, 
 	}
 }
 
+/* The epoll items watching a file, from the file itself: 5.11 made
+ * file.f_ep an hlist of them (before, the list f_ep_links). The first of at
+ * most LW_EP_WATCHERS that belongs to the instance whose file is ep_file
+ * (any, for 0) and whose registered events, masked with mask, equal want;
+ * NULL for none, and always NULL before 5.11, where readiness (the only
+ * caller, which needs bpf_loop of 5.17) never runs. */
+#define LW_EP_WATCHERS 8
+static __always_inline struct epitem *lw_file_epitem(struct file *f, __u64 ep_file, __u32 mask,
+						     __u32 want)
+{
+	struct hlist_head *head;
+	struct hlist_node *n;
+
+	if (!f || !bpf_core_field_exists(f->f_ep))
+		return NULL;
+	head = BPF_CORE_READ(f, f_ep);
+	if (!head)
+		return NULL;
+	n = BPF_CORE_READ(head, first);
+	for (int i = 0; i < LW_EP_WATCHERS && n; i++) {
+		struct epitem *epi = (void *)((char *)n - bpf_core_field_offset(struct epitem, fllink));
+
+		if ((BPF_CORE_READ(epi, event.events) & mask) == want &&
+		    (!ep_file || (__u64)BPF_CORE_READ(epi, ep, file) == ep_file))
+			return epi;
+		n = BPF_CORE_READ(n, next);
+	}
+	return NULL;
+}
+
 #endif

@@ -116,6 +116,23 @@ static const struct lw_rd_thread lw_rd_zero_thread = {};
 #define LW_RD_LOOKUP_OR_INIT(map, key, init) bpf_map_lookup_or_try_init(map, key, init)
 #define LW_RD_DELETE(map, key) bpf_map_delete_elem(map, key)
 
+static __always_inline void rd_sk_info(struct sock *sk, struct lw_rd_sockinfo *si)
+{
+	__u16 family;
+
+	si->sk = (__u64)sk;
+	si->kind = LW_RD_SOCK;
+	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	if (family != LW_AF_INET && family != LW_AF_INET6)
+		return;
+	si->lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	si->rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (BPF_CORE_READ(sk, sk_protocol) == LW_IPPROTO_TCP &&
+	    BPF_CORE_READ(sk, sk_type) == LW_SOCK_STREAM)
+		si->kind = BPF_CORE_READ(sk, __sk_common.skc_state) == LW_TCP_LISTEN ?
+			   LW_RD_TCP_LISTEN : LW_RD_TCP;
+}
+
 /* Walk the current task's fd table to the socket behind fd, if any. */
 static __always_inline int lw_rd_fd_sock(int fd, struct lw_rd_sockinfo *si)
 {
@@ -126,7 +143,6 @@ static __always_inline int lw_rd_fd_sock(int fd, struct lw_rd_sockinfo *si)
 	struct file *f = NULL;
 	struct sock *sk;
 	unsigned int max;
-	__u16 family;
 	umode_t mode;
 
 	si->sk = 0;
@@ -147,20 +163,30 @@ static __always_inline int lw_rd_fd_sock(int fd, struct lw_rd_sockinfo *si)
 		return 0;
 	sock = BPF_CORE_READ(f, private_data);
 	sk = BPF_CORE_READ(sock, sk);
-	if (!sk)
-		return 0;
-	si->sk = (__u64)sk;
-	si->kind = LW_RD_SOCK;
-	family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	if (family != LW_AF_INET && family != LW_AF_INET6)
-		return 0;
-	si->lport = BPF_CORE_READ(sk, __sk_common.skc_num);
-	si->rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
-	if (BPF_CORE_READ(sk, sk_protocol) == LW_IPPROTO_TCP &&
-	    BPF_CORE_READ(sk, sk_type) == LW_SOCK_STREAM)
-		si->kind = BPF_CORE_READ(sk, __sk_common.skc_state) == LW_TCP_LISTEN ?
-			   LW_RD_TCP_LISTEN : LW_RD_TCP;
+	if (sk)
+		rd_sk_info(sk, si);
 	return 0;
+}
+
+/* The fd under which the epoll instance at epfd of task (a struct
+ * task_struct's address) watches the socket sk, from the socket's own list
+ * of epoll items; -1 for none. */
+static __always_inline __s32 lw_rd_task_watch_fd(__u64 task, __s32 epfd, __u64 sk,
+						 struct lw_rd_sockinfo *si)
+{
+	struct fdtable *fdt = BPF_CORE_READ((struct task_struct *)task, files, fdt);
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct file *ep = NULL;
+	struct epitem *epi;
+
+	if (epfd < 0 || (unsigned int)epfd >= BPF_CORE_READ(fdt, max_fds) ||
+	    bpf_probe_read_kernel(&ep, sizeof(ep), &fds[epfd]) || !ep)
+		return -1;
+	epi = lw_file_epitem(BPF_CORE_READ((struct sock *)sk, sk_socket, file), (__u64)ep, 0, 0);
+	if (!epi)
+		return -1;
+	rd_sk_info((struct sock *)sk, si);
+	return BPF_CORE_READ(epi, ffd.fd);
 }
 
 /* Unread bytes, as the kernel's own tcp_inq counts them: a FIN takes one
@@ -249,6 +275,7 @@ static __always_inline void lw_rd_emit_undrained(const struct lw_rd_thread *t, _
 	e->bytes_left = s->und_bytes;
 	lw_rd_sk_ports(sl->sk, &e->lport, &e->rport);
 	e->pad = 0;
+	e->ep_file = 0;
 	bpf_ringbuf_submit(e, 0);
 }
 
@@ -389,7 +416,6 @@ int ready_enter_epoll_ctl(struct trace_event_raw_sys_enter *ctx)
 	c.epfd = (__s32)ctx->args[0];
 	c.op = (__s32)ctx->args[1];
 	c.fd = (__s32)ctx->args[2];
-	c.tid = tid;
 	if (c.op != LW_EPOLL_CTL_DEL) {
 		if (bpf_probe_read_user(&ev, sizeof(ev), (void *)ctx->args[3]))
 			return 0;
@@ -433,7 +459,6 @@ int BPF_PROG(ready_fexit_epoll_ctl, int epfd, int op, int fd, struct epoll_event
 	c.epfd = epfd;
 	c.op = op;
 	c.fd = fd;
-	c.tid = (__u32)id;
 	if (op != LW_EPOLL_CTL_DEL) {
 		if (bpf_probe_read_kernel(&ev, sizeof(ev), epds))
 			return 0;
@@ -566,7 +591,7 @@ int BPF_PROG(ready_waking, struct task_struct *p)
 	if (!t)
 		return 0;
 	lw_rd_waking(t, bpf_map_lookup_elem(&ready_cur, &zero), bpf_ktime_get_ns(),
-		     lw_task_on_cpu(p));
+		     lw_task_on_cpu(p), (__u64)p);
 	return 0;
 }
 

@@ -22,6 +22,11 @@
  *   int lw_rd_fd_sock(int fd, struct lw_rd_sockinfo *si)
  *                                    what the calling process's fd is; 0 or
  *                                    -1 when the fd is not open
+ *   __s32 lw_rd_task_watch_fd(__u64 task, __s32 epfd, __u64 sk,
+ *                             struct lw_rd_sockinfo *si)
+ *                                    the fd under which task's epoll
+ *                                    instance epfd watches socket sk (and
+ *                                    what sk is), -1 for none
  *   __u32 lw_rd_unread(__u64 sk)     bytes a TCP socket holds unread
  *   __u32 lw_rd_copied(__u64 sk)     a TCP socket's copied_seq: how far
  *                                    readers got, by whatever call
@@ -48,6 +53,7 @@
 #error "ready_sm.h: define LW_RD_INLINE, LW_RD_FOR, LW_RD_LOOKUP, LW_RD_UPDATE, LW_RD_LOOKUP_OR_INIT and LW_RD_DELETE first"
 #endif
 static int lw_rd_fd_sock(int fd, struct lw_rd_sockinfo *si);
+static __s32 lw_rd_task_watch_fd(__u64 task, __s32 epfd, __u64 sk, struct lw_rd_sockinfo *si);
 static __u32 lw_rd_unread(__u64 sk);
 static __u32 lw_rd_copied(__u64 sk);
 static __u32 lw_rd_rcv_nxt(__u64 sk);
@@ -193,17 +199,6 @@ LW_RD_INLINE void lw_rd_ctl(__u32 pid, const struct lw_rd_ctl *c)
 	reg.events = c->events;
 	lw_rd_reg_store(pid, c->epfd, &reg);
 	lw_rd_changed();
-	if (reg.sk && reg.kind == LW_RD_TCP &&
-	    (c->events & (LW_EPOLLIN | LW_EPOLLET | LW_EPOLLONESHOT)) == (LW_EPOLLIN | LW_EPOLLET)) {
-		struct lw_rd_sock *s = LW_RD_LOOKUP(&ready_socks, &reg.sk);
-
-		/* for the sweep, which finds bytes such a socket holds with no
-		 * wait call to look at (bpf/backpressure.bpf.h) */
-		if (s) {
-			s->et = 1;
-			s->reg_tid = c->tid;
-		}
-	}
 }
 
 /* A registration learnt before the socket was: resolve it now (entries the
@@ -299,12 +294,39 @@ LW_RD_INLINE void lw_rd_data_ready(struct lw_rd_cur *c, struct lw_rd_sock *s, __
 	c->woke = 0;
 }
 
-/* sched_waking of a loop thread. It is charged to the event running on this
- * CPU only if the epoll instance it waits on watches that socket. on_cpu: the
- * thread is still on its CPU, in the middle of going to sleep; the switch-out
- * that follows is that sleep, not a second one. */
+/* A wake-up for a socket whose registration in the thread's instance was
+ * read from /proc (made while epoll_ctl was not watched) and is not tied to
+ * the socket yet, since no wait of this thread returned it: tie it now, from
+ * the socket's own epoll items, so that the first events after an engage
+ * count every thread they wake and not only those that took one before. */
+LW_RD_INLINE struct lw_rd_reg *lw_rd_reg_late(const struct lw_rd_thread *t, __u64 task, __u64 sk)
+{
+	struct lw_rd_sockinfo si = {};
+	struct lw_rd_reg_key k;
+	struct lw_rd_reg *reg;
+	__s32 fd = lw_rd_task_watch_fd(task, t->epfd, sk, &si);
+
+	if (fd < 0)
+		return NULL;
+	lw_rd_key(&k, t->pid, t->epfd, LW_RD_BY_FD, (__u64)(__u32)fd);
+	reg = LW_RD_LOOKUP(&ready_regs, &k);
+	if (!reg || reg->kind != LW_RD_UNKNOWN)
+		return NULL;
+	reg->sk = si.sk;
+	reg->kind = si.kind;
+	lw_rd_sock_watch(&si);
+	lw_rd_key(&k, t->pid, t->epfd, LW_RD_BY_SK, sk);
+	LW_RD_UPDATE(&ready_regs, &k, reg);
+	return LW_RD_LOOKUP(&ready_regs, &k);
+}
+
+/* sched_waking of a loop thread (task: its struct task_struct). It is
+ * charged to the event running on this CPU only if the epoll instance it
+ * waits on watches that socket. on_cpu: the thread is still on its CPU, in
+ * the middle of going to sleep; the switch-out that follows is that sleep,
+ * not a second one. */
 LW_RD_INLINE void lw_rd_waking(struct lw_rd_thread *t, struct lw_rd_cur *c, __u64 now,
-			       int on_cpu)
+			       int on_cpu, __u64 task)
 {
 	struct lw_rd_reg_key k;
 	struct lw_rd_reg *reg;
@@ -326,6 +348,8 @@ LW_RD_INLINE void lw_rd_waking(struct lw_rd_thread *t, struct lw_rd_cur *c, __u6
 	sk = c->sk;
 	lw_rd_key(&k, t->pid, t->epfd, LW_RD_BY_SK, sk);
 	reg = LW_RD_LOOKUP(&ready_regs, &k);
+	if (!reg)
+		reg = lw_rd_reg_late(t, task, sk);
 	if (!reg)
 		return;
 	s = LW_RD_LOOKUP(&ready_socks, &sk);

@@ -112,9 +112,7 @@ struct lw_rd_sock {
 	__u32 und_tid;
 	__s32 und_fd;
 	__u32 und_reported;	/* this episode was reported */
-	__u32 et;		/* registered EPOLLET|EPOLLIN somewhere, not ONESHOT */
-	__u32 reg_tid;		/* the thread that registered it so */
-	__u32 pad;
+	__u32 pad[3];
 };
 _Static_assert(sizeof(struct lw_rd_sock) == 120, "lw_rd_sock layout");
 
@@ -191,8 +189,6 @@ struct lw_rd_ctl {
 	__s32 fd;
 	__u32 events;
 	__u64 data;
-	__u32 tid;		/* the calling thread */
-	__u32 pad;
 };
 
 /* struct epoll_event as user space lays it out on x86-64 (packed). */
@@ -233,7 +229,10 @@ struct lw_undrained_event {
 	__u16 lport;
 	__u16 rport;
 	__u32 pad;
+	/* found by the sweep: the file of the epoll instance that holds the
+	 * socket edge-triggered, and hdr.tid is the pid; 0 from a wait call */
+	__u64 ep_file;
 };
-_Static_assert(sizeof(struct lw_undrained_event) == 64, "lw_undrained_event layout");
+_Static_assert(sizeof(struct lw_undrained_event) == 72, "lw_undrained_event layout");
 
 #endif

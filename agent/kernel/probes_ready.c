@@ -14,6 +14,7 @@
 #include "kernel/probes_ready.h"
 #include "kernel/probes_tidmap.h"
 #include "loopwatch.skel.h"
+#include "loop.h"
 
 static bool pid_wanted(const struct lw_options *o, uint32_t pid)
 {
@@ -129,6 +130,9 @@ void lw_probes_ready_seed(struct lw_probes *p, const struct lw_options *o)
 		procs += any;
 	}
 	closedir(proc);
+	/* as epoll_ctl's programs do: what loops remember of their last
+	 * returns, looked up before these entries were there, is stale */
+	__atomic_fetch_add(&p->skel->bss->lw_rd_gen, 1, __ATOMIC_SEQ_CST);
 	lw_debug("seeded %u epoll registrations of %u processes from /proc", regs, procs);
 }
 
@@ -155,5 +159,50 @@ int lw_probes_ready_sock(void *ctx, uint64_t sk, struct lw_rd_sock *out)
 
 	if (bpf_map_lookup_elem(bpf_map__fd(p->skel->maps.ready_socks), &sk, out))
 		return -ENOENT;
+	return 0;
+}
+
+/* Every key of a hash map, then each deleted: deleting while walking would
+ * send the walk back to the first bucket each time. */
+static void clear_map(int fd, size_t key_size, size_t max)
+{
+	char *keys = calloc(max ? max : 1, key_size);
+	size_t n = 0;
+
+	if (!keys) {
+		lw_warn("out of memory clearing a readiness map: its stale entries stay");
+		return;
+	}
+	while (n < max && !bpf_map_get_next_key(fd, n ? keys + (n - 1) * key_size : NULL,
+						keys + n * key_size))
+		n++;
+	for (size_t i = 0; i < n; i++)
+		bpf_map_delete_elem(fd, keys + i * key_size);
+	free(keys);
+}
+
+void lw_probes_ready_forget(struct lw_probes *p)
+{
+	if (!(p->families & LW_DETECT_READINESS))
+		return;
+	clear_map(bpf_map__fd(p->skel->maps.ready_regs), sizeof(struct lw_rd_reg_key),
+		  bpf_map__max_entries(p->skel->maps.ready_regs));
+	clear_map(bpf_map__fd(p->skel->maps.ready_ctl), sizeof(uint32_t),
+		  bpf_map__max_entries(p->skel->maps.ready_ctl));
+}
+
+uint32_t lw_probes_home_tid(struct lw_probes *p, uint32_t pid, uint64_t ep_file)
+{
+	int fd = bpf_map__fd(p->skel->maps.lw_threads);
+	struct lw_thread t;
+	uint32_t key, *prev = NULL;
+
+	while (!bpf_map_get_next_key(fd, prev, &key)) {
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &t) || t.pid != pid || t.exited)
+			continue;
+		if (t.home_file[0] == ep_file || t.home_file[1] == ep_file)
+			return key;
+	}
 	return 0;
 }

@@ -11,10 +11,19 @@
 #include "kernel/probes.h"
 #include "model/readiness.h"
 
-/* After lw_probes_start(), when readiness is on: registrations made before
- * the agent started, from /proc/PID/fdinfo of every epoll fd of the watched
- * processes. After attaching, so nothing registered meanwhile is missed. */
+/* Each time epoll_ctl's programs are attached (at start when the detail
+ * tier is forced on, else at each engage), when readiness is on: the
+ * registrations made while they were not, from /proc/PID/fdinfo of every
+ * epoll fd of the watched processes. After attaching, so nothing registered
+ * meanwhile is missed. */
 void lw_probes_ready_seed(struct lw_probes *p, const struct lw_options *o);
+/* After epoll_ctl's programs are detached: forget the registrations, which
+ * go stale from then on (the next seed learns them again). */
+void lw_probes_ready_forget(struct lw_probes *p);
+/* The loop thread of pid whose home wait is the epoll instance behind
+ * ep_file (a struct file's address, bpf/loop_home.h); 0 for none. Walks
+ * every loop thread: for the sweep's rare undrained finds. */
+uint32_t lw_probes_home_tid(struct lw_probes *p, uint32_t pid, uint64_t ep_file);
 /* Snapshot of ready_threads (malloc()ed); exited threads are deleted after
  * this last read. */
 int lw_probes_ready_threads(struct lw_probes *p, struct lw_rd_snap **out, size_t *n);

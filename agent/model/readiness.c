@@ -154,6 +154,7 @@ bool lw_rd_on_undrained(struct lw_readiness *r, struct lw_model *m,
 		pd->sk = e->sk;
 	}
 	memcpy(pd->comm, e->hdr.comm, LW_COMM_LEN);
+	pd->tid = e->hdr.tid;
 	pd->lport = e->lport;
 	pd->rport = e->rport;
 	return true;
@@ -196,7 +197,7 @@ size_t lw_rd_check_starved(struct lw_readiness *r, struct lw_model *m, uint64_t 
 		pd->reported_und_ts = s.und_ts;
 		out[nout] = (struct lw_starved){
 			.pid = s.und_pid,
-			.tid = s.und_tid,
+			.tid = s.und_tid ? s.und_tid : pd->tid,
 			.fd = s.und_fd,
 			.bytes_left = s.und_bytes,
 			.lport = pd->lport,

@@ -42,6 +42,8 @@ struct lw_rd_pending {
 	uint64_t sk;
 	char comm[LW_COMM_LEN];
 	uint16_t lport, rport;
+	uint32_t tid;			/* the last report's, for an episode whose
+					 * entry has none (und_tid 0: the sweep's) */
 	uint64_t reported_und_ts;	/* und_ts of the episode reported starved */
 };
 

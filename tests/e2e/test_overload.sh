@@ -5,11 +5,13 @@
 # intervals are incomplete, and keep its memory bounded. The kernel's own
 # stall count (thread map) must equal records received plus records lost.
 # Stacks are off: their records share the lost counter, so with them the
-# identity would count their losses too.
+# identity would count their losses too. 16 threads make about 16,000
+# records in the 5 s the agent is frozen, well past the 1 MiB ring (8
+# made about 8,000, which one run in several fitted in).
 . "$(dirname "$0")/lib.sh"
 
 agent_start flood -c faultlab --stall-ms 1 --no-stacks || exit 0
-faultlab_bg flood stall --cause sleep --ms 2 --every-ms 5 --count 1200 --threads 8 || exit 0
+faultlab_bg flood stall --cause sleep --ms 2 --every-ms 5 --count 1200 --threads 16 || exit 0
 pid=$(fl flood .pid)
 sleep 1
 kill -STOP "$AGENT_PID"

@@ -121,6 +121,21 @@ static int lw_rd_fd_sock(int fd, struct lw_rd_sockinfo *si)
 	return 0;
 }
 
+/* task: the struct fake_proc. Any open fd of the socket stands for the one
+ * the instance watches: lw_rd_reg_late checks the instance registered it. */
+static __s32 lw_rd_task_watch_fd(__u64 task, __s32 epfd, __u64 sk, struct lw_rd_sockinfo *si)
+{
+	const struct fake_proc *p = (const struct fake_proc *)(uintptr_t)task;
+
+	(void)epfd;
+	for (int fd = 0; p && sk && fd < MAX_FDS; fd++)
+		if (p->fds[fd].sk == sk) {
+			*si = p->fds[fd];
+			return fd;
+		}
+	return -1;
+}
+
 static struct fake_tcp *tcp_of(__u64 sk)
 {
 	for (int i = 0; i < 16; i++)
@@ -267,8 +282,7 @@ static void open_other(struct fake_proc *p, int fd)
 
 static void ctl(struct fake_proc *p, __u32 pid, int epfd, int op, int fd, __u32 events, __u64 data)
 {
-	struct lw_rd_ctl c = { .epfd = epfd, .op = op, .fd = fd, .events = events, .data = data,
-			       .tid = pid };
+	struct lw_rd_ctl c = { .epfd = epfd, .op = op, .fd = fd, .events = events, .data = data };
 
 	current = p;
 	lw_rd_ctl(pid, &c);
@@ -313,7 +327,7 @@ static void ret1(struct th *h, __u64 data)
 
 static void wake(struct th *h, int cpu)
 {
-	lw_rd_waking(&h->t, &cpus[cpu], now, 0);
+	lw_rd_waking(&h->t, &cpus[cpu], now, 0, (__u64)(uintptr_t)h->proc);
 }
 
 static void data_ready(int cpu, __u64 sk)
@@ -524,14 +538,14 @@ static void wakeup_racing_with_sleep(void **state)
 	(void)state;
 	th_init(&t, &procs[0], 100, 101);
 	enter(&t, 10, -1);
-	lw_rd_waking(&t.t, &cpus[0], now, 1);
+	lw_rd_waking(&t.t, &cpus[0], now, 1, (__u64)(uintptr_t)t.proc);
 	switch_out(1, &t);
 	assert_int_equal(t.t.futile, 0);
 	ret_data(&t, 1, (__u64[]){ 9 });
 	assert_int_equal(t.t.wakeups, 1);
 	assert_int_equal(t.t.futile, 0);
 	enter(&t, 10, -1);
-	lw_rd_waking(&t.t, &cpus[0], now, 1);
+	lw_rd_waking(&t.t, &cpus[0], now, 1, (__u64)(uintptr_t)t.proc);
 	switch_out(1, &t);
 	switch_out(1, &t);
 	assert_int_equal(t.t.wakeups, 2);
@@ -696,17 +710,28 @@ static void returned_set_cache(void **state)
 	assert_int_equal(t.t.et_slots, 0);
 }
 
+/* A registration as the agent seeds it from /proc: by fd and by data, the
+ * socket unknown. */
+static void seed(__u32 pid, int epfd, int fd, __u32 events, __u64 data)
+{
+	struct lw_rd_reg_key k;
+	struct lw_rd_reg reg = { .fd = fd, .events = events, .data = data };
+
+	lw_rd_key(&k, pid, epfd, LW_RD_BY_FD, (__u64)(__u32)fd);
+	fake_update(&ready_regs, &k, &reg);
+	lw_rd_key(&k, pid, epfd, LW_RD_BY_DATA, data);
+	fake_update(&ready_regs, &k, &reg);
+}
+
 /* A registration seeded from /proc (kind unknown) is resolved in the
  * process the first time a wait returns it. */
 static void seeded_registration_resolves(void **state)
 {
 	struct lw_rd_reg_key k;
-	struct lw_rd_reg reg = { .fd = 5, .events = LW_EPOLLIN, .data = 55 };
 	struct th t;
 
 	(void)state;
-	lw_rd_key(&k, 100, 10, LW_RD_BY_DATA, 55);
-	fake_update(&ready_regs, &k, &reg);
+	seed(100, 10, 5, LW_EPOLLIN, 55);
 	open_sock(&procs[0], 5, SK_L, LW_RD_TCP_LISTEN, 8080, 0);
 	th_init(&t, &procs[0], 100, 101);
 	enter(&t, 10, -1);
@@ -715,6 +740,43 @@ static void seeded_registration_resolves(void **state)
 	assert_non_null(sock(SK_L));
 	lw_rd_key(&k, 100, 10, LW_RD_BY_SK, SK_L);
 	assert_non_null(fake_lookup(&ready_regs, &k));
+}
+
+/* Three threads whose registrations of one listener were seeded (the
+ * detail tier engaged after they were made); one of them has had it
+ * returned since. The next connection still counts all three woken: the
+ * other two registrations are tied to the socket at their wake-up. */
+static void seeded_herd_counts_every_woken_thread(void **state)
+{
+	struct th t[3];
+
+	(void)state;
+	open_sock(&procs[0], 5, SK_L, LW_RD_TCP_LISTEN, 8080, 0);
+	for (int i = 0; i < 3; i++) {
+		th_init(&t[i], &procs[0], 100, 101 + i);
+		seed(100, 10 + i, 5, LW_EPOLLIN, 5);
+	}
+	enter(&t[0], 10, -1);
+	ret1(&t[0], 5);
+	lw_rd_accept(&t[0].t, 5, 9, now);
+	for (int i = 0; i < 3; i++)
+		enter(&t[i], 10 + i, -1);
+	now += MS;
+	data_ready(0, SK_L);
+	for (int i = 0; i < 3; i++)
+		wake(&t[i], 0);
+	assert_int_equal(sock(SK_L)->ev_woken, 3);
+	now += 20 * US;
+	ret1(&t[1], 5);
+	lw_rd_accept(&t[1].t, 5, 10, now);
+	ret1(&t[2], 5);
+	lw_rd_accept(&t[2].t, 5, -LW_EAGAIN, now);
+	switch_out(1, &t[0]);
+	switch_out(0, NULL);
+	assert_int_equal(nherds, 1);
+	assert_int_equal(herds[0].woken, 3);
+	assert_int_equal(herds[0].futile, 2);
+	assert_int_equal(herds[0].fd, 5);
 }
 
 /* Level-triggered socket returned again and again, nothing consumed: one
@@ -1226,6 +1288,7 @@ int main(void)
 		cmocka_unit_test_setup(mod_and_del, setup),
 		cmocka_unit_test_setup(returned_set_cache, setup),
 		cmocka_unit_test_setup(seeded_registration_resolves, setup),
+		cmocka_unit_test_setup(seeded_herd_counts_every_woken_thread, setup),
 		cmocka_unit_test_setup(lt_hot_loop, setup),
 		cmocka_unit_test_setup(receives_after_the_first, setup),
 		cmocka_unit_test_setup(undrained_et, setup),
