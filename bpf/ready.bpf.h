@@ -360,14 +360,19 @@ static __always_inline void rd_set_recv_wanted(const struct lw_rd_thread *t, __u
 
 static __always_inline void rd_wait_exit(__u64 id, __u64 now, long ret)
 {
-	__u32 tid = (__u32)id;
-	struct lw_rd_thread *t = bpf_map_lookup_elem(&ready_threads, &tid);
+	__u32 tid = (__u32)id, era = lw_rd_era;
+	struct lw_rd_thread *t;
 	struct rd_epevs *evs;
 	__u32 n = 0, sz, zero = 0;
 
+	/* off: no lookup at all. A thread left in_wait by an earlier engage is
+	 * told by its era, here and at its wake-ups. */
+	if (!era)
+		return;
+	t = bpf_map_lookup_elem(&ready_threads, &tid);
 	if (!t || !t->in_wait)
 		return;
-	if (t->era != lw_rd_era) {
+	if (t->era != era) {
 		t->in_wait = 0;
 		return;
 	}
@@ -588,7 +593,7 @@ int BPF_PROG(ready_waking, struct task_struct *p)
 	if (!lw_rd_era)
 		return 0;
 	t = bpf_map_lookup_elem(&ready_threads, &tid);
-	if (!t)
+	if (!t || t->era != lw_rd_era)
 		return 0;
 	lw_rd_waking(t, bpf_map_lookup_elem(&ready_cur, &zero), bpf_ktime_get_ns(),
 		     lw_task_on_cpu(p), (__u64)p);

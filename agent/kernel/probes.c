@@ -16,6 +16,7 @@
 #include "kernel/probes_detach.h"
 #include "kernel/probes_kernel.h"
 #include "kernel/probes_tidmap.h"
+#include "kernel/probes_tpevent.h"
 #include "kernel/probes_stacks.h"
 #include "loopwatch.skel.h"
 
@@ -629,9 +630,22 @@ static void destroy_links(struct lw_probes *p)
 {
 	lw_links_destroy(p->links, p->attached);
 	lw_links_destroy(p->detail_links, p->ndetail);
+	for (unsigned int i = 0; i < p->ndetail; i++)
+		if (p->detail_pfd[i] >= 0)
+			close(p->detail_pfd[i]);
 	p->attached = 0;
 	p->ndetail = 0;
 	p->detail_on = false;
+}
+
+/* A detail program's link. One on a system call tracepoint attaches through
+ * the perf event opened for it at start: opening one later, without
+ * CAP_SYS_ADMIN, fails on Debian's kernels. */
+static struct bpf_link *detail_attach(struct lw_probes *p, unsigned int i)
+{
+	if (p->detail_pfd[i] >= 0)
+		return lw_tp_event_attach(p->detail_progs[i], p->detail_pfd[i]);
+	return bpf_program__attach(p->detail_progs[i]);
 }
 
 /* Attach every loaded program but the iterators (their owners make their
@@ -654,21 +668,39 @@ static int attach_all(struct lw_probes *p, const struct plan *pl, char *why, siz
 			*failed = bpf_program__name(prog);
 			return LW_HK_WAIT;
 		}
-		link = bpf_program__attach(prog);
+		h = hook_of(p, pl, bpf_program__name(prog));
+		if (h >= 0 && (LW_DETAIL_HOOKS & (1u << h)) && p->ndetail < LW_MAX_DETAIL) {
+			unsigned int i = p->ndetail;
+
+			p->detail_progs[i] = prog;
+			p->detail_pfd[i] = -1;
+			if (bpf_program__type(prog) == BPF_PROG_TYPE_TRACEPOINT) {
+				int fd = lw_tp_event_open(prog, TRACEFS);
+
+				if (fd < 0) {
+					snprintf(why, len, "failed to open its perf event: %s",
+						 strerror(-fd));
+					*failed = bpf_program__name(prog);
+					return h;
+				}
+				p->detail_pfd[i] = fd;
+			}
+			p->ndetail++;
+			/* attached once here all the same: a program the kernel
+			 * will not attach costs its hook at start, not at the
+			 * first engage */
+			p->detail_links[i] = detail_attach(p, i);
+			link = p->detail_links[i];
+		} else {
+			link = bpf_program__attach(prog);
+			if (link)
+				p->links[p->attached++] = link;
+		}
 		if (!link) {
 			snprintf(why, len, "failed to attach: %s", strerror(errno));
 			*failed = bpf_program__name(prog);
 			return hook_of(p, pl, *failed);
 		}
-		/* attached once here all the same: a program the kernel will not
-		 * attach costs its hook at start, not at the first engage */
-		h = hook_of(p, pl, bpf_program__name(prog));
-		if (h >= 0 && (LW_DETAIL_HOOKS & (1u << h)) && p->ndetail < LW_MAX_DETAIL) {
-			p->detail_progs[p->ndetail] = prog;
-			p->detail_links[p->ndetail++] = link;
-			continue;
-		}
-		p->links[p->attached++] = link;
 	}
 	return -1;
 }
@@ -685,7 +717,7 @@ unsigned int lw_probes_detail(struct lw_probes *p, bool on)
 	}
 	for (unsigned int i = 0; i < p->ndetail; i++) {
 		if (!p->detail_links[i])
-			p->detail_links[i] = bpf_program__attach(p->detail_progs[i]);
+			p->detail_links[i] = detail_attach(p, i);
 		if (p->detail_links[i])
 			n++;
 		else

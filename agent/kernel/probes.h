@@ -38,6 +38,8 @@ struct lw_probes {
 	/* the detail tier's programs stay loaded; only their links come and go */
 	struct bpf_program *detail_progs[LW_MAX_DETAIL];
 	struct bpf_link *detail_links[LW_MAX_DETAIL];
+	int detail_pfd[LW_MAX_DETAIL];	/* a system call tracepoint's perf event
+					 * (agent/kernel/probes_tpevent.h); -1 */
 	unsigned int ndetail;
 	bool detail_on;
 	uint32_t era;		/* engages so far: the hand-over's lw_rd_era */

@@ -163,7 +163,10 @@ for p in $paths; do
 
 	# Connection counts are exact but for program runs the kernel skipped
 	# and said so (missed_runs: under TCG, 7.3 skips a few percent of
-	# sock_state's runs): each loses at most one count, none adds one.
+	# sock_state's runs). None adds a count; each loses at most one of each
+	# kind: a skipped SYN_SENT loses the attempt and, since the socket was
+	# never made its process's, that attempt's failure too (seen: 17 of
+	# each short with 33 runs skipped).
 	# missed PID: the runs skipped from the first to the last interval with
 	# a summary of PID (an interval's agent line and summaries share a time).
 	missed() {
@@ -176,7 +179,7 @@ for p in $paths; do
 	att=$(fl auto $n done .attempts); fail=$(fl auto $n done .failures)
 	sums="[.[] | select(.type==\"summary\" and .pid==${pid:-0})] | [(map(.connect_attempts) | add // 0), (map(.connect_failures) | add // 0)]"
 	check "auto: $n: connect_attempts and connect_failures of pid $pid are faultlab's $att and $fail, less at most the runs the kernel skipped" "$j" \
-		"($sums) as [\$a, \$f] | ${att:-0} > 0 and \$a <= ${att:-0} and \$f <= ${fail:-0} and (${att:-0} - \$a) + (${fail:-0} - \$f) <= $missed" \
+		"($sums) as [\$a, \$f] | ${att:-0} > 0 and \$a <= ${att:-0} and \$f <= ${fail:-0} and ${att:-0} - \$a <= $missed and ${fail:-0} - \$f <= $missed" \
 		"($sums) + [$missed]"
 	ev="[.[] | select(.type==\"retry_storm\" and .remote==\"127.0.0.1:${port:-0}\")]"
 	check "auto: $n: retry_storm to port $port with the peak at 80 % of $clients clients or more" "$j" \
