@@ -587,9 +587,7 @@ int BPF_PROG(ready_waking, struct task_struct *p)
 	__u32 tid = p->pid, zero = 0;
 	struct lw_rd_thread *t;
 
-	/* attached for good, unlike the per-packet hooks: toggling a hook every
-	 * wake-up of the host passes through would patch its call sites at
-	 * each engage and release, and one word costs less than that */
+	/* a detail hook: the era tells a thread of an earlier engage */
 	if (!lw_rd_era)
 		return 0;
 	t = bpf_map_lookup_elem(&ready_threads, &tid);

@@ -14,15 +14,16 @@ struct ring_buffer;
 struct bpf_link;
 
 #define LW_MAX_LINKS 64
-#define LW_MAX_DETAIL 8
+#define LW_MAX_DETAIL 12
 
 /* The hooks of the detail tier, attached only while a symptom is present
- * (agent/model/tier.h): the per-packet ones, and epoll_ctl, which a server
- * that toggles EPOLLOUT calls twice a request (its registrations are read
- * from /proc at each engage instead). Everything else is always on. */
+ * (agent/model/tier.h): the per-packet ones, sched_waking (a wake-up a
+ * request on a busy server), and epoll_ctl, which a server that toggles
+ * EPOLLOUT calls twice a request (its registrations are read from /proc at
+ * each engage instead). Everything else is always on. */
 #define LW_DETAIL_HOOKS                                                                 \
 	((1u << LW_HK_DATA_READY) | (1u << LW_HK_RECV) | (1u << LW_HK_SEND) |            \
-	 (1u << LW_HK_SENDMSG) | (1u << LW_HK_CTL))
+	 (1u << LW_HK_SENDMSG) | (1u << LW_HK_CTL) | (1u << LW_HK_WAKING))
 
 typedef int (*lw_event_fn)(void *ctx, void *data, size_t len);
 
