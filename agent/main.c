@@ -515,6 +515,7 @@ static void start_tier(struct agent *a)
 static void switch_tier(struct agent *a)
 {
 	uint32_t trig = 0, pids[LW_TIER_PIDS];
+	unsigned int regs;
 	size_t npids = 0;
 	uint64_t now = mono_now();
 	bool want;
@@ -546,10 +547,11 @@ static void switch_tier(struct agent *a)
 		lw_tier_failed(&a->tier, now);
 		return;
 	}
-	lw_probes_ready_seed(&a->probes, &a->opt);
-	lw_info("detail tier engaged for pid %u%s (%s%s)", pids[0], npids > 1 ? " and others" : "",
+	regs = lw_probes_ready_seed(&a->probes, &a->opt);
+	lw_info("detail tier engaged for pid %u%s (%s%s): links and %u registrations in %.1f ms",
+		pids[0], npids > 1 ? " and others" : "",
 		lw_trigger_name((unsigned int)__builtin_ctz(trig)),
-		trig & (trig - 1) ? " and more" : "");
+		trig & (trig - 1) ? " and more" : "", regs, (double)(mono_now() - now) / 1e6);
 }
 
 /* The rest of the record: the figures as folded and the agent's own cost. */

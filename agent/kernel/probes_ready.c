@@ -80,7 +80,7 @@ static unsigned int seed_epoll(int map_fd, uint32_t pid, int epfd)
 	return n;
 }
 
-void lw_probes_ready_seed(struct lw_probes *p, const struct lw_options *o)
+unsigned int lw_probes_ready_seed(struct lw_probes *p, const struct lw_options *o)
 {
 	int map_fd = bpf_map__fd(p->skel->maps.ready_regs);
 	unsigned int regs = 0, procs = 0;
@@ -88,12 +88,12 @@ void lw_probes_ready_seed(struct lw_probes *p, const struct lw_options *o)
 	DIR *proc;
 
 	if (!(p->families & LW_DETECT_READINESS))
-		return;
+		return 0;
 	proc = opendir("/proc");
 	if (!proc) {
-		lw_warn("failed to read /proc: %s; registrations made before start are unknown",
+		lw_warn("failed to read /proc: %s; registrations made so far are unknown",
 			strerror(errno));
-		return;
+		return 0;
 	}
 	while ((de = readdir(proc))) {
 		char path[300], target[64];
@@ -134,6 +134,7 @@ void lw_probes_ready_seed(struct lw_probes *p, const struct lw_options *o)
 	 * returns, looked up before these entries were there, is stale */
 	__atomic_fetch_add(&p->skel->bss->lw_rd_gen, 1, __ATOMIC_SEQ_CST);
 	lw_debug("seeded %u epoll registrations of %u processes from /proc", regs, procs);
+	return regs;
 }
 
 static bool rd_thread_exited(const void *val)

@@ -15,8 +15,8 @@
  * tier is forced on, else at each engage), when readiness is on: the
  * registrations made while they were not, from /proc/PID/fdinfo of every
  * epoll fd of the watched processes. After attaching, so nothing registered
- * meanwhile is missed. */
-void lw_probes_ready_seed(struct lw_probes *p, const struct lw_options *o);
+ * meanwhile is missed. Returns how many were read. */
+unsigned int lw_probes_ready_seed(struct lw_probes *p, const struct lw_options *o);
 /* After epoll_ctl's programs are detached: forget the registrations, which
  * go stale from then on (the next seed learns them again). */
 void lw_probes_ready_forget(struct lw_probes *p);
