@@ -103,7 +103,8 @@ __u64 lw_rd_gen = 0;
 /* The hand-over's per-wait work is part of the detail tier: the agent sets
  * this to 0 while the tier is off and to a new number at each engage, so a
  * wait entered before an engage, or a thread's state from an earlier one,
- * is never taken for part of this one. Registrations are kept all along. */
+ * is never taken for part of this one. Registrations are forgotten at each
+ * release and read from /proc at each engage (agent/kernel/probes_ready.c). */
 __u32 lw_rd_era = 1;
 
 /* static: kept out of the skeleton, which would need ready.h everywhere */

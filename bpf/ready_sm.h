@@ -202,7 +202,7 @@ LW_RD_INLINE void lw_rd_ctl(__u32 pid, const struct lw_rd_ctl *c)
 }
 
 /* A registration learnt before the socket was: resolve it now (entries the
- * agent seeded from /proc at start-up come this way). */
+ * agent seeds from /proc at each engage come this way). */
 LW_RD_INLINE void lw_rd_reg_resolve(__u32 pid, __s32 epfd, struct lw_rd_reg *reg)
 {
 	struct lw_rd_sockinfo si = {};
