@@ -352,6 +352,24 @@ static struct lw_rd_sock *sock(__u64 sk)
 	return fake_lookup(&ready_socks, &sk);
 }
 
+/* A connection on listener SK_L (fd 5, user data 5) wakes the three
+ * threads t[] waiting on it: t[take] accepts it, t[eagain] finds EAGAIN,
+ * t[sleep] goes back to sleep inside its wait; the waker is still on CPU 0. */
+static void connection_wakes_three(struct th t[3], int take, int eagain, int sleep)
+{
+	now += MS;
+	data_ready(0, SK_L);
+	for (int i = 0; i < 3; i++)
+		wake(&t[i], 0);
+	assert_int_equal(sock(SK_L)->ev_woken, 3);
+	now += 20 * US;
+	ret1(&t[take], 5);
+	lw_rd_accept(&t[take].t, 5, 9, now);
+	ret1(&t[eagain], 5);
+	lw_rd_accept(&t[eagain].t, 5, -LW_EAGAIN, now);
+	switch_out(1, &t[sleep]);
+}
+
 /* Three threads of one process, each with its own epoll instance, all watch
  * one listener: one connection wakes all three; one takes it, one finds
  * EAGAIN, one goes back to sleep inside the wait. One herd, reported when
@@ -368,17 +386,7 @@ static void herd_shared_listener(void **state)
 		enter(&t[i], 10 + i, -1);
 	}
 	assert_non_null(sock(SK_L));
-	now += MS;
-	data_ready(0, SK_L);
-	for (int i = 0; i < 3; i++)
-		wake(&t[i], 0);
-	assert_int_equal(sock(SK_L)->ev_woken, 3);
-	now += 20 * US;
-	ret1(&t[0], 5);
-	lw_rd_accept(&t[0].t, 5, 9, now);
-	ret1(&t[1], 5);
-	lw_rd_accept(&t[1].t, 5, -LW_EAGAIN, now);
-	switch_out(1, &t[2]);
+	connection_wakes_three(t, 0, 1, 2);
 	assert_int_equal(nherds, 0);	/* the waker may still wake more */
 	switch_out(0, NULL);
 	assert_int_equal(nherds, 1);
@@ -761,17 +769,7 @@ static void seeded_herd_counts_every_woken_thread(void **state)
 	lw_rd_accept(&t[0].t, 5, 9, now);
 	for (int i = 0; i < 3; i++)
 		enter(&t[i], 10 + i, -1);
-	now += MS;
-	data_ready(0, SK_L);
-	for (int i = 0; i < 3; i++)
-		wake(&t[i], 0);
-	assert_int_equal(sock(SK_L)->ev_woken, 3);
-	now += 20 * US;
-	ret1(&t[1], 5);
-	lw_rd_accept(&t[1].t, 5, 10, now);
-	ret1(&t[2], 5);
-	lw_rd_accept(&t[2].t, 5, -LW_EAGAIN, now);
-	switch_out(1, &t[0]);
+	connection_wakes_three(t, 1, 2, 0);
 	switch_out(0, NULL);
 	assert_int_equal(nherds, 1);
 	assert_int_equal(herds[0].woken, 3);
