@@ -398,16 +398,15 @@ static void sweep_memory(struct agent *a)
 {
 	struct lw_mem_cfg cfg = { .intervals = a->opt.mem_growth_intervals,
 				  .horizon_s = a->opt.mem_horizon_s };
-	struct timespec mono, now;
+	struct timespec mono;
 	struct lw_event_rec e;
 
 	clock_gettime(CLOCK_MONOTONIC, &mono);
 	if (lw_memsweep_run(&a->mem, &a->model, &cfg,
 			    (uint64_t)mono.tv_sec * 1000000000ull + (uint64_t)mono.tv_nsec))
 		lw_warn("out of memory reading memory cgroups; some processes lack theirs this interval");
-	clock_gettime(CLOCK_REALTIME, &now);
 	for (size_t i = 0; i < a->mem.nout; i++) {
-		lw_event_rec_mem_growth(&e, &now, &a->mem.out[i]);
+		lw_event_rec_mem_growth(&e, &a->rec.rec.now, &a->mem.out[i]);
 		if (lw_record_add(&a->rec, &e))
 			lw_warn("out of memory recording memory growth of pid %u", a->mem.out[i].pid);
 	}
@@ -609,12 +608,13 @@ static void on_interval(struct agent *a)
 	if (folded)
 		find_open_stalls(a);				/* 5. stalls in progress */
 	lw_bp_interval_end(&a->probes, &a->model, &a->bp, epoch); /* 6. backpressure */
+	/* one time for every line of the interval: a memory_growth line and
+	 * the alert it fires must not fall either side of a millisecond */
 	clock_gettime(CLOCK_REALTIME, &a->rec.rec.now);
 	fold_connect(a, epoch);					/*    and connections made */
 	fold_ready(a, epoch);					/* 7. readiness */
 	sweep_memory(a);					/* 8. memory */
 	count_lost(a);						/* 9. lost records */
-	clock_gettime(CLOCK_REALTIME, &a->rec.rec.now);
 	judge_alerts(a);					/* 10. alert rules */
 	switch_tier(a);						/* 11. the detail tier */
 	lw_views_interval(&a->views, close_record(a, threads));	/* 12. every view */
