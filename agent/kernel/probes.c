@@ -628,8 +628,18 @@ static int open_skel(struct lw_probes *p, const struct lw_options *o, const stru
 
 static void destroy_links(struct lw_probes *p)
 {
-	lw_links_destroy(p->links, p->attached);
-	lw_links_destroy(p->detail_links, p->ndetail);
+	struct bpf_link *all[LW_MAX_LINKS + LW_MAX_DETAIL];
+	unsigned int n = 0;
+
+	/* in one call, so that their grace periods overlap (probes_detach.c) */
+	for (unsigned int i = 0; i < p->attached; i++)
+		all[n++] = p->links[i];
+	for (unsigned int i = 0; i < p->ndetail; i++)
+		if (p->detail_links[i])
+			all[n++] = p->detail_links[i];
+	lw_links_destroy(all, n);
+	memset(p->links, 0, sizeof(p->links));
+	memset(p->detail_links, 0, sizeof(p->detail_links));
 	for (unsigned int i = 0; i < p->ndetail; i++)
 		if (p->detail_pfd[i] >= 0)
 			close(p->detail_pfd[i]);
