@@ -37,7 +37,9 @@ check_stalls() {
 	fi
 	inj=$(jq -s -c '[.[] | select(.event=="inject") | {ms, cause}]' "$T/$n.fl")
 	stalls=$(sel stall "$pid")
-	note "$n: injected $(jq -c 'map(.ms)' <<<"$inj") ms; reported $(v "$a" "$stalls | map([.tid, .duration_ms, .cause, .syscall, .wait, .nested])")"
+	note "$n: injected $(jq -c 'map(.ms)' <<<"$inj") ms; reported $(v "$a" "$stalls | map([.tid, .duration_ms, .cause, .syscall, .wait, .nested, (.parts | [.cpu, .runqueue, .blocked] | map(. * 10 | round / 10))])")"
+	# what the agent said of lost events and skipped runs, should a cause be wrong
+	grep -E "lost|skipped" "$T/$a.err" | sed 's/^/# agent: /' | head -3
 	check "$n: one stall per injection ($(jq length <<<"$inj")) for pid $pid" q "$a" \
 		"($stalls | length) == ($inj | length) and ($inj | length) > 0"
 	check "$n: stalls on loop tid $tid" q "$a" "$stalls | length > 0 and all(.tid == $tid)"
