@@ -30,7 +30,7 @@ trap 'rm -f "$log"' EXIT
 # /dev/null so CI (no terminal) and a developer's shell behave alike.
 # timeout -k: a wedged qemu is killed, not waited for.
 set +e
-timeout -k 5 "$limit" qemu-system-x86_64 -accel "${LW_QEMU_ACCEL:-tcg}" -cpu max -m 2048 -smp 2 \
+timeout -k 5 "$limit" qemu-system-x86_64 -accel "${LW_QEMU_ACCEL:-tcg}" -cpu max -m 2048 -smp "${LW_QEMU_SMP:-2}" \
 	-nographic -no-reboot -monitor none -serial stdio -nic none \
 	-kernel "$kdir/vmlinuz" -initrd "$initrd" \
 	-append "console=ttyS0 panic=-1 quiet ${LW_QEMU_APPEND:-}" </dev/null 2>&1 |
